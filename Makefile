@@ -1,0 +1,29 @@
+# make run: start web, worker and scheduler (Procfile, honcho); embedded Redis unless REDIS_URL.
+# make test: the test suite against a real Redis and a real Celery worker.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-slow bench install clean
+
+$(STAMP): requirements.txt requirements-test.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m handlers.dotenv_init
+	PATH="$(BIN):$$PATH" $(BIN)/python -m handlers.embedded_redis honcho start
+
+test: $(STAMP)
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,46 @@
+"""The Flask app factory. Nothing is created at import time."""
+import logging
+
+from flask import Flask
+
+from handlers import errors, settings
+from handlers.redis_client import client_from_url, redact_url, resolve_url
+from handlers.rules import RulesError, load_rules
+from handlers.web import health
+from tasks import celery_init_app, celery_settings
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    app.config.from_mapping(settings.from_environment())
+    app.json.sort_keys = False
+    if test_config:
+        app.config.from_mapping(test_config)
+    redis_url = resolve_url(app.config)
+    app.config["REDIS_URL_RESOLVED"] = redis_url
+    app.config.setdefault("CELERY", celery_settings(redis_url))
+    app.extensions["redis"] = client_from_url(redis_url)
+    load_rules_into(app)
+    _configure_logging(app)
+
+    errors.init_app(app)
+    health.init_app(app)
+    celery_init_app(app)
+    app.logger.info("using Redis at %s", redact_url(redis_url))
+    return app
+
+
+def load_rules_into(app):
+    """Load ROUTES_FILE; a broken file is kept as the reason /readyz gives."""
+    app.extensions["rules"] = None
+    app.extensions["rules_error"] = None
+    try:
+        app.extensions["rules"] = load_rules(app.config["ROUTES_FILE"])
+    except RulesError as exc:
+        app.extensions["rules_error"] = exc
+        app.logger.error("routes file %s is not usable: %s", app.config["ROUTES_FILE"], exc)
+
+
+def _configure_logging(app):
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,1 @@
+"""Plain logic: inbound sources, routing, vendor clients and actions, storage."""

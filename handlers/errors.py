@@ -1,0 +1,52 @@
+"""Errors and their one JSON shape: {"error": {"code", "message", "fields"?}}."""
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class ServiceError(Exception):
+    """An error with an HTTP status and a stable machine-readable code."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message, fields=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+class ServiceUnavailable(ServiceError):
+    status = 503
+    code = "unavailable"
+
+
+def error_response(status, code, message, fields=None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _http_code(exc):
+    return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def init_app(app):
+    @app.errorhandler(ServiceError)
+    def handle_service_error(exc):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc):
+        response = error_response(exc.code, _http_code(exc), exc.description)
+        for header, value in exc.get_headers():
+            if header.lower() not in ("content-type", "content-length"):
+                response.headers[header] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc):
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal_error", "internal server error")

@@ -1,0 +1,59 @@
+"""Configuration from the environment (DESIGN.md "Configuration")."""
+import os
+
+DEFAULTS = {
+    "REDIS_URL": None,  # None -> the embedded Redis under var/
+    "ROUTES_FILE": "routes.yaml",
+    "PUBLIC_BASE_URL": "http://localhost:5000",
+    "ADMIN_TOKEN": None,
+    "FOXOMS_API_TOKEN": None,
+    "FOXOMS_BASE_URL": "https://api.foxoms.com/v1",
+    "ITGLUE_API_KEY": None,
+    "ITGLUE_BASE_URL": "https://api.itglue.com",
+    "FIWIT_API_KEY": None,
+    "FIWIT_BASE_URL": "https://www.fiwit.io",
+    "FOXTAG_API_KEY": None,
+    "FOXTAG_BASE_URL": "https://api.foxtag.io/api/v1/public",
+    "ACCUTICS_TOKEN": None,
+    "ACCUTICS_BASE_URL": None,
+    "FOXOMS_RATE_LIMIT": "1/second",
+    "ITGLUE_RATE_LIMIT": "3000/5 minutes",
+    "FIWIT_RATE_LIMIT": None,
+    "FOXTAG_RATE_LIMIT": None,
+    "ACCUTICS_RATE_LIMIT": None,
+    "HTTP_RATE_LIMIT": None,
+    "RETRY_SCHEDULE": "5,300,1800,7200,18000,36000,36000",
+    "MAX_BODY_BYTES": "1048576",
+    "EVENT_RETENTION_DAYS": "14",
+    # Not in the DESIGN.md table; documented in the README.
+    "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
+    "EMBEDDED_REDIS_DIR": "var",
+}
+
+INTEGER_KEYS = ("MAX_BODY_BYTES", "EVENT_RETENTION_DAYS")
+
+
+def parse_retry_schedule(text):
+    """'5,300,1800' -> [5.0, 300.0, 1800.0] (seconds between attempts)."""
+    delays = [float(part) for part in str(text).split(",") if part.strip()]
+    if any(delay < 0 for delay in delays):
+        raise ValueError("RETRY_SCHEDULE holds a negative delay")
+    return delays
+
+
+def parse_bool(text):
+    return str(text).strip().lower() in ("1", "true", "yes", "on")
+
+
+def from_environment(environ=None):
+    """Every setting, read from the environment with the documented defaults."""
+    environ = os.environ if environ is None else environ
+    config = {}
+    for key, default in DEFAULTS.items():
+        value = environ.get(key)
+        config[key] = default if value in (None, "") else value
+    for key in INTEGER_KEYS:
+        config[key] = int(config[key])
+    config["RETRY_SCHEDULE"] = parse_retry_schedule(config["RETRY_SCHEDULE"])
+    config["HTTP_ALLOW_PRIVATE"] = parse_bool(config["HTTP_ALLOW_PRIVATE"])
+    return config

@@ -1,0 +1,33 @@
+"""GET /healthz (the process answers) and GET /readyz (Redis and the rules are ready)."""
+import redis
+from flask import Blueprint, current_app, jsonify
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@blueprint.get("/readyz")
+def readyz():
+    reasons = []
+    try:
+        current_app.extensions["redis"].ping()
+    except (redis.RedisError, OSError) as exc:
+        reasons.append(f"redis: not answering PING ({type(exc).__name__})")
+    rules_error = current_app.extensions.get("rules_error")
+    if rules_error is not None:
+        reasons.extend(f"rules: {problem}" for problem in rules_error.problems)
+    elif current_app.extensions.get("rules") is None:
+        reasons.append("rules: not loaded")
+    if reasons:
+        response = jsonify(status="unavailable", reasons=reasons)
+        response.status_code = 503
+        return response
+    return jsonify(status="ready")
+
+
+def init_app(app):
+    app.register_blueprint(blueprint)

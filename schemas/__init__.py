@@ -1,0 +1,1 @@
+"""Marshmallow schemas: vendor payloads keep unknown fields, our own config rejects them."""

@@ -1,0 +1,87 @@
+"""The routes.yaml file: `sources:` and `routes:` (DESIGN.md "routes.yaml").
+
+Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+FIELD_TYPES = ("string", "integer", "number", "boolean", "email", "url", "datetime", "list", "object")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class FieldSpecSchema(Schema):
+    """One field of an incoming hook's `fields:` contract."""
+
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    required = fields.Boolean(load_default=False)
+    min = fields.Float()
+    max = fields.Float()
+    choices = fields.List(fields.Raw(), validate=validate.Length(min=1))
+    pattern = fields.String()
+    of = fields.String(validate=validate.OneOf(FIELD_TYPES))
+
+    @validates_schema
+    def check_options(self, data, **kwargs):
+        if "of" in data and data["type"] != "list":
+            raise ValidationError("only a list field takes `of`", "of")
+        if "pattern" in data:
+            import re
+
+            try:
+                re.compile(data["pattern"])
+            except re.error as exc:
+                raise ValidationError(f"not a regular expression: {exc}", "pattern")
+
+
+class SourceSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(("foxoms", "incoming")))
+    tokens = fields.List(
+        fields.String(validate=validate.Length(min=1)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    signing_secret = fields.String(validate=validate.Length(min=1))
+    events = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+    event_field = fields.String(validate=validate.Length(min=1))
+    disabled = fields.Boolean(load_default=False)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(validate=validate.Length(min=1)),
+        values=fields.Nested(FieldSpecSchema),
+    )
+    description = fields.String()
+
+    @validates_schema
+    def check_type_specific(self, data, **kwargs):
+        if data["type"] == "foxoms":
+            for key in ("event_field", "fields_"):
+                if key in data:
+                    name = "fields" if key == "fields_" else key
+                    raise ValidationError("only an incoming source takes this key", name)
+
+
+class ActionSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    call = fields.String(required=True)
+    args = fields.Dict(keys=fields.String(), load_default=dict)
+    description = fields.String()
+
+
+class RouteSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    source = fields.String(required=True)
+    events = fields.List(fields.String(validate=validate.Length(min=1)), load_default=lambda: ["*"])
+    filter = fields.Dict(keys=fields.String(), load_default=dict)
+    actions = fields.List(fields.Nested(ActionSchema), required=True, validate=validate.Length(min=1))
+    description = fields.String()
+
+
+class RulesFileSchema(Schema):
+    sources = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(ID_PATTERN)),
+        values=fields.Nested(SourceSchema),
+        required=True,
+    )
+    routes = fields.List(fields.Nested(RouteSchema), load_default=list)
+
+
+rules_file_schema = RulesFileSchema()

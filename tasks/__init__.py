@@ -1,0 +1,61 @@
+"""The Celery app, built from the Flask config (Flask's Celery pattern)."""
+from celery import Celery, Task
+
+from handlers.redis_client import broker_ssl_options, broker_url
+
+# The longest task (a delivery of several rate-limited requests) is bounded by the
+# hard time limit; the visibility timeout must stay above it so that Redis never
+# hands a running task to a second worker.
+TASK_SOFT_TIME_LIMIT_SECONDS = 25  # a warm shutdown ends within Heroku's 30 s
+TASK_TIME_LIMIT_SECONDS = 28
+VISIBILITY_TIMEOUT_SECONDS = 300
+
+# Every module that defines tasks; the worker imports them all.
+TASK_MODULES = ["tasks.probe"]
+
+
+def celery_settings(redis_url):
+    """Celery settings for at-least-once work over Redis."""
+    transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    settings = dict(
+        broker_url=broker_url(redis_url),
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_accept_content=["json"],
+        task_soft_time_limit=TASK_SOFT_TIME_LIMIT_SECONDS,
+        task_time_limit=TASK_TIME_LIMIT_SECONDS,
+        task_default_queue="celery",
+        worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_heartbeat=0,
+        beat_schedule={},
+    )
+    ssl_options = broker_ssl_options(redis_url)
+    if ssl_options:
+        settings["broker_use_ssl"] = ssl_options
+    return settings
+
+
+def celery_init_app(app):
+    """Build the Celery app from app.config["CELERY"]; tasks run in the app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.update(include=list(TASK_MODULES))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    for module in celery_app.conf.include:
+        __import__(module)
+    return celery_app
+

@@ -1,0 +1,12 @@
+"""A task that proves the broker round trip: it writes a value to Redis."""
+from celery import shared_task
+from flask import current_app
+
+from handlers.store.keys import key
+
+
+@shared_task(name="probe.write")
+def write_probe(token, value):
+    """Store `value` under the probe key `token` for 5 minutes (readiness drills, tests)."""
+    current_app.extensions["redis"].set(key("probe", token), value, ex=300)
+    return value

@@ -1,0 +1,14 @@
+"""Small helpers shared by tests."""
+import time
+
+
+def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
+    """Poll `predicate` until it returns a truthy value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)

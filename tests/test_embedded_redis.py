@@ -1,0 +1,56 @@
+"""The embedded Redis: its data and AOF under the data folder; started and stopped with a command."""
+import os
+import subprocess
+import sys
+
+from handlers.embedded_redis import EmbeddedRedis
+from handlers.redis_client import client_from_url
+
+
+def test_server_keeps_an_append_only_file(tmp_path):
+    server = EmbeddedRedis(tmp_path).start()
+    try:
+        client = client_from_url(server.url)
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("appendfsync") == {"appendfsync": "everysec"}
+        client.set("k", "v")
+    finally:
+        server.stop()
+    assert (tmp_path / "appendonly.aof").exists()
+    # Data survives a restart through the AOF.
+    again = EmbeddedRedis(tmp_path).start()
+    try:
+        assert client_from_url(again.url).get("k") == "v"
+    finally:
+        again.stop()
+
+
+def test_run_command_gets_redis_url_and_server_stops_after(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["EMBEDDED_REDIS_DIR"] = str(tmp_path)
+    script = "import os; from handlers.redis_client import client_from_url; print(client_from_url(os.environ['REDIS_URL']).ping())"
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.embedded_redis", sys.executable, "-c", script],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert not EmbeddedRedis(tmp_path).answers()
+
+
+def test_dotenv_init_fills_only_missing_variables(tmp_path, monkeypatch):
+    from handlers import dotenv_init
+
+    rules = tmp_path / "routes.yaml"
+    rules.write_text("tokens: ['${A_TOKEN}', '${B_TOKEN}', '${C_TOKEN}', '${A_TOKEN}']\n")
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("B_TOKEN=kept")
+    monkeypatch.setenv("C_TOKEN", "from-env")
+    monkeypatch.delenv("A_TOKEN", raising=False)
+    dotenv_init.main(str(rules), str(dotenv))
+    lines = dotenv.read_text().splitlines()
+    assert lines[0] == "B_TOKEN=kept"
+    assert [line.split("=")[0] for line in lines] == ["B_TOKEN", "A_TOKEN"]
+    assert len(lines[1]) > len("A_TOKEN=") + 20
+    dotenv_init.main(str(rules), str(dotenv))
+    assert dotenv.read_text().splitlines() == lines
