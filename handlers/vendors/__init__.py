@@ -1,0 +1,1 @@
+"""Vendor clients: one module and one client class per vendor."""
