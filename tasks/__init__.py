@@ -9,9 +9,10 @@ from handlers.redis_client import broker_ssl_options, broker_url
 TASK_SOFT_TIME_LIMIT_SECONDS = 25  # a warm shutdown ends within Heroku's 30 s
 TASK_TIME_LIMIT_SECONDS = 28
 VISIBILITY_TIMEOUT_SECONDS = 300
+RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
 
 # Every module that defines tasks; the worker imports them all.
-TASK_MODULES = ["tasks.probe"]
+TASK_MODULES = ["tasks.probe", "tasks.retention"]
 
 
 def celery_settings(redis_url):
@@ -34,7 +35,9 @@ def celery_settings(redis_url):
         worker_hijack_root_logger=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_heartbeat=0,
-        beat_schedule={},
+        beat_schedule={
+            "enforce-retention": {"task": "maintenance.enforce_retention", "schedule": RETENTION_INTERVAL_SECONDS},
+        },
     )
     ssl_options = broker_ssl_options(redis_url)
     if ssl_options:

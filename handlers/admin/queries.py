@@ -1,0 +1,135 @@
+"""Read-only views of stored events and dead letters, shaped for the admin API and CLI."""
+from handlers.admin.cursor import MAX_SCANNED, page
+from handlers.admin.errors import NotFound
+from handlers.admin.redact import redact, safe_headers
+from handlers.store.codec import iso
+from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
+from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event
+from handlers.store.keys import key
+
+DEAD_LETTERS = key("dead")
+SUMMARY_FIELDS = ("id", "source", "name", "received_at", "status")
+DEAD_LETTER_FIELDS = ("id", "event_id", "route_id", "action_id", "call", "vendor",
+                      "attempts", "last_status", "last_error", "error_class")
+
+
+def _hashes(redis_client, keys, names):
+    pipe = redis_client.pipeline(transaction=False)
+    for name in keys:
+        pipe.hmget(name, names)
+    return [dict(zip(names, values)) if values[0] is not None else None for values in pipe.execute()]
+
+
+def list_events(redis_client, limit, cursor=None, status=None, source=None, event=None,
+                max_scanned=MAX_SCANNED):
+    """{"events": [summary, ...], "next_cursor"}: newest first; filters are exact matches."""
+    wanted = {name: value for name, value in (("status", status), ("source", source), ("name", event)) if value}
+
+    def load(rows):
+        return _hashes(redis_client, [event_key(member) for member, _ in rows], SUMMARY_FIELDS)
+
+    def keep(record):
+        return all(record.get(name) == value for name, value in wanted.items())
+
+    events, next_cursor = page(redis_client, EVENTS_INDEX, load, keep, limit, cursor, max_scanned)
+    for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
+        summary["deliveries"] = counts
+    return {"events": events, "next_cursor": next_cursor}
+
+
+def delivery_counts(redis_client, event_ids):
+    """For each event, {"total": n, "<delivery status>": n, ...}."""
+    pipe = redis_client.pipeline(transaction=False)
+    for event_id in event_ids:
+        pipe.smembers(deliveries_key(event_id))
+    id_sets = [sorted(ids) for ids in pipe.execute()]
+    for delivery_ids in id_sets:
+        for delivery_id in delivery_ids:
+            pipe.hget(delivery_key(delivery_id), "status")
+    statuses = iter(pipe.execute())
+    answer = []
+    for delivery_ids in id_sets:
+        counts = dict.fromkeys(("total",) + DELIVERY_STATUSES, 0)
+        for _ in delivery_ids:
+            status = next(statuses)
+            counts["total"] += 1
+            if status in counts:
+                counts[status] += 1
+        answer.append(counts)
+    return answer
+
+
+def event_detail(redis_client, event_id):
+    """The event with its payload, safe headers and every delivery with every attempt."""
+    event = get_event(redis_client, event_id)
+    if event is None:
+        raise NotFound(f"no event {event_id!r}")
+    deliveries = []
+    for delivery_id in sorted(redis_client.smembers(deliveries_key(event_id))):
+        delivery = get_delivery(redis_client, delivery_id)
+        if delivery is not None:
+            deliveries.append(delivery_view(delivery, get_attempts(redis_client, delivery_id)))
+    return {
+        "id": event["id"],
+        "source": event.get("source"),
+        "name": event.get("name"),
+        "received_at": event.get("received_at"),
+        "updated_at": event.get("updated_at"),
+        "status": event.get("status"),
+        "payload": event["payload"],
+        "headers": safe_headers(event["headers"]),
+        "deliveries": deliveries,
+    }
+
+
+def delivery_view(delivery, attempts):
+    return {
+        "id": delivery["id"],
+        "route_id": delivery.get("route_id"),
+        "action_id": delivery.get("action_id"),
+        "call": delivery.get("call"),
+        "vendor": delivery.get("vendor"),
+        "status": delivery.get("status"),
+        "attempt_count": delivery["attempts"],
+        "next_attempt_at": delivery.get("next_attempt_at") or None,
+        "last_status": delivery.get("last_status") or None,
+        "last_error": delivery.get("last_error") or None,
+        "error_class": delivery.get("error_class") or None,
+        "record_failures": delivery.get("record_failures"),
+        "args": redact(delivery.get("args")),
+        "state": redact(delivery.get("state")),
+        "created_at": delivery.get("created_at"),
+        "updated_at": delivery.get("updated_at"),
+        "attempts": redact(attempts),
+    }
+
+
+def list_dead_letters(redis_client, limit, cursor=None, route=None, vendor=None,
+                      max_scanned=MAX_SCANNED):
+    """{"dead_letters": [...], "next_cursor"}: the most recently dead first."""
+
+    def load(rows):
+        records = _hashes(redis_client, [delivery_key(member) for member, _ in rows], DEAD_LETTER_FIELDS)
+        return [dead_letter_view(record, score) if record else None for record, (_, score) in zip(records, rows)]
+
+    def keep(letter):
+        return (route is None or letter["route"] == route) and (vendor is None or letter["vendor"] == vendor)
+
+    letters, next_cursor = page(redis_client, DEAD_LETTERS, load, keep, limit, cursor, max_scanned)
+    return {"dead_letters": letters, "next_cursor": next_cursor}
+
+
+def dead_letter_view(record, died_ts):
+    return {
+        "delivery_id": record["id"],
+        "event_id": record["event_id"],
+        "route": record["route_id"],
+        "action": record["action_id"],
+        "call": record["call"],
+        "vendor": record["vendor"],
+        "attempts": int(record["attempts"] or 0),
+        "last_status": record["last_status"] or None,
+        "last_error": record["last_error"] or None,
+        "error_class": record["error_class"] or None,
+        "died_at": iso(died_ts),
+    }

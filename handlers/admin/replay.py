@@ -1,0 +1,114 @@
+"""Replay: put deliveries back on the queue, or route an event again.
+
+A delivery replay resets the delivery to `pending` (its attempts and state are kept, so
+the history stays complete), takes it out of hooks:dead and hooks:retries, and queues
+"delivery.deliver" [delivery_id]. Any delivery may be replayed on request, even one that
+succeeded; one a worker holds right now (a live lease in hooks:inflight) is refused.
+
+An event replay without a delivery id re-queues every *dead* delivery of the event. Routing
+is idempotent (delivery ids are `<event>:<route>:<action>`), so routing an event that
+already has deliveries again would create nothing; only an event with no deliveries at all
+(status `received` or `ignored`, e.g. after the rules changed) is set back to `received`
+and queued for "routing.route_event" [event_id].
+"""
+from handlers.admin.errors import DeliveryInFlight, NotFound
+from handlers.store.codec import now
+from handlers.store.deliveries import delivery_key, event_delivery_ids, get_delivery, update_delivery
+from handlers.store.events import get_event, set_event_status
+from handlers.store.keys import key
+
+DELIVER_TASK = "delivery.deliver"
+ROUTE_TASK = "routing.route_event"
+DEAD_LETTERS = key("dead")
+RETRIES = key("retries")
+INFLIGHT = key("inflight")
+FINISHED_EVENT_STATUSES = ("completed", "partially_failed", "failed")
+CHUNK_SIZE = 500
+
+
+def replay_delivery(redis_client, celery_app, delivery_id):
+    """Reset one delivery to pending and queue it; return its id."""
+    delivery = get_delivery(redis_client, delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id!r}")
+    lease_end = redis_client.zscore(INFLIGHT, delivery_id)
+    if lease_end is not None and lease_end > now():
+        raise DeliveryInFlight(f"delivery {delivery_id!r} is being attempted right now")
+    scores = {name: redis_client.zscore(name, delivery_id) for name in (DEAD_LETTERS, RETRIES)}
+    pipe = redis_client.pipeline(transaction=True)
+    pipe.zrem(DEAD_LETTERS, delivery_id)
+    pipe.zrem(RETRIES, delivery_id)
+    pipe.execute()
+    update_delivery(redis_client, delivery_id, status="pending", next_attempt_at="")
+    try:
+        celery_app.send_task(DELIVER_TASK, args=[delivery_id])
+    except Exception:
+        _restore(redis_client, delivery, scores)
+        raise
+    _reopen_event(redis_client, delivery["event_id"])
+    return delivery_id
+
+
+def _restore(redis_client, delivery, scores):
+    """Undo a reset whose task could not be queued, so nothing is silently lost."""
+    update_delivery(redis_client, delivery["id"], status=delivery["status"],
+                    next_attempt_at=delivery.get("next_attempt_at") or "")
+    for name, score in scores.items():
+        if score is not None:
+            redis_client.zadd(name, {delivery["id"]: score})
+
+
+def _reopen_event(redis_client, event_id):
+    event = get_event(redis_client, event_id)
+    if event is not None and event.get("status") in FINISHED_EVENT_STATUSES:
+        set_event_status(redis_client, event_id, "routed")
+
+
+def replay_event(redis_client, celery_app, event_id, delivery_id=None):
+    """Replay one delivery of the event, or the event (see the module docstring)."""
+    if get_event(redis_client, event_id) is None:
+        raise NotFound(f"no event {event_id!r}")
+    delivery_ids = event_delivery_ids(redis_client, event_id)
+    if delivery_id is not None:
+        if delivery_id not in delivery_ids:
+            raise NotFound(f"event {event_id!r} has no delivery {delivery_id!r}")
+        replay_delivery(redis_client, celery_app, delivery_id)
+        return {"event_id": event_id, "routing": False, "deliveries": [delivery_id]}
+    if not delivery_ids:
+        set_event_status(redis_client, event_id, "received")
+        celery_app.send_task(ROUTE_TASK, args=[event_id])
+        return {"event_id": event_id, "routing": True, "deliveries": []}
+    dead = [d for d in delivery_ids if redis_client.hget(delivery_key(d), "status") == "dead"]
+    for dead_id in dead:
+        replay_delivery(redis_client, celery_app, dead_id)
+    return {"event_id": event_id, "routing": False, "deliveries": dead}
+
+
+def matching_dead_letters(redis_client, route=None, vendor=None):
+    """Ids of dead deliveries (oldest first) whose route and vendor match the filters."""
+    matching = []
+    dead_ids = redis_client.zrange(DEAD_LETTERS, 0, -1)
+    for start in range(0, len(dead_ids), CHUNK_SIZE):
+        chunk = dead_ids[start:start + CHUNK_SIZE]
+        pipe = redis_client.pipeline(transaction=False)
+        for delivery_id in chunk:
+            pipe.hmget(delivery_key(delivery_id), ["route_id", "vendor"])
+        for delivery_id, (route_id, vendor_name) in zip(chunk, pipe.execute()):
+            if (route is None or route_id == route) and (vendor is None or vendor_name == vendor):
+                matching.append(delivery_id)
+    return matching
+
+
+def replay_dead_letters(redis_client, celery_app, route=None, vendor=None):
+    """Replay every matching dead letter: {"replayed": n, "delivery_ids": [...]}."""
+    replayed = []
+    for delivery_id in matching_dead_letters(redis_client, route, vendor):
+        try:
+            replay_delivery(redis_client, celery_app, delivery_id)
+        except NotFound:
+            redis_client.zrem(DEAD_LETTERS, delivery_id)  # its record is gone (retention)
+            continue
+        except DeliveryInFlight:
+            continue  # a worker picked it up meanwhile
+        replayed.append(delivery_id)
+    return {"replayed": len(replayed), "delivery_ids": replayed}
