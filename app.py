@@ -7,6 +7,8 @@ from handlers import errors, settings
 from handlers.redis_client import client_from_url, redact_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.web import health
+from handlers.web import hooks
+from handlers.cli import foxoms as foxoms_cli, send as send_cli
 from tasks import celery_init_app, celery_settings
 
 
@@ -25,6 +27,9 @@ def create_app(test_config=None):
 
     errors.init_app(app)
     health.init_app(app)
+    hooks.init_app(app)
+    foxoms_cli.init_app(app)
+    send_cli.init_app(app)
     celery_init_app(app)
     app.logger.info("using Redis at %s", redact_url(redis_url))
     return app

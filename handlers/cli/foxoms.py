@@ -1,0 +1,86 @@
+"""`flask foxoms subscriptions list|sync|delete`: our FoxOMS rest-hook subscriptions."""
+import re
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from handlers.inbound import foxoms_subscriptions as subs
+from handlers.inbound.errors import RulesUnavailable, UnknownSource
+from handlers.inbound.sources import FOXOMS, find_source
+from handlers.vendors.base import VendorError
+
+foxoms_cli = AppGroup("foxoms", help="FoxOMS integration.")
+subscriptions_cli = AppGroup("subscriptions", help="FoxOMS rest-hook subscriptions (/resthook).")
+foxoms_cli.add_command(subscriptions_cli)
+TOKEN_IN_URL = re.compile(r"([?&]token=)[^&]*")
+
+
+def _client():
+    config = current_app.config
+    try:
+        return subs.FoxomsHooksClient(config["FOXOMS_BASE_URL"], config.get("FOXOMS_API_TOKEN"))
+    except VendorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _source():
+    try:
+        return find_source(current_app.extensions.get("rules"), current_app.extensions.get("rules_error"), FOXOMS, FOXOMS)
+    except (RulesUnavailable, UnknownSource) as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def _redacted(url):
+    return TOKEN_IN_URL.sub(r"\1***", str(url))
+
+
+def _run(action):
+    try:
+        return action()
+    except VendorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@subscriptions_cli.command("list")
+def list_command():
+    """Every active subscription; ours are marked with *."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for hook in _run(_client().list_hooks):
+        mark = "*" if subs.ours(hook, base) else " "
+        click.echo(f"{mark} {hook.get('id')}\t{hook.get('event_name')}\t{_redacted(hook.get('target_url'))}")
+
+
+@subscriptions_cli.command("sync")
+def sync_command():
+    """Subscribe the foxoms source's `events` at PUBLIC_BASE_URL; delete stale ones of ours."""
+    _, source = _source()
+    base = current_app.config["PUBLIC_BASE_URL"]
+    client = _client()
+    result = _run(lambda: subs.sync(client, source["events"], base, source["tokens"][0]))
+    for event, hook_id in result["created"]:
+        click.echo(f"created {hook_id}\t{event}")
+    for hook_id in result["deleted"]:
+        click.echo(f"deleted {hook_id}")
+    if not result["created"] and not result["deleted"]:
+        click.echo("up to date")
+
+
+@subscriptions_cli.command("delete")
+@click.argument("ids", nargs=-1)
+@click.option("--all-ours", is_flag=True, help="Delete every subscription pointing at PUBLIC_BASE_URL.")
+def delete_command(ids, all_ours):
+    """Delete subscriptions by id, or all of ours with --all-ours."""
+    if not ids and not all_ours:
+        raise click.UsageError("give subscription ids or --all-ours")
+    client = _client()
+    if all_ours:
+        base = current_app.config["PUBLIC_BASE_URL"]
+        ids = tuple(ids) + tuple(str(h["id"]) for h in _run(client.list_hooks) if subs.ours(h, base))
+    for hook_id in dict.fromkeys(ids):
+        _run(lambda: client.delete(hook_id))
+        click.echo(f"deleted {hook_id}")
+
+
+def init_app(app):
+    app.cli.add_command(foxoms_cli)

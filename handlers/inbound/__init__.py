@@ -1,0 +1,1 @@
+"""Inbound webhooks: find the source, verify, validate, store and enqueue in one step."""

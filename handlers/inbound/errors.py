@@ -1,0 +1,46 @@
+"""Why an inbound request was refused: one exception per answer, one HTTP status each.
+
+They are handlers.errors.ServiceError subclasses, so the app's one error handler turns
+them into {"error": {"code", "message", "fields"?}}. Messages never quote a token,
+a secret or a signature.
+"""
+from handlers.errors import ServiceError, ServiceUnavailable
+
+
+class InvalidJSON(ServiceError):
+    status = 400
+    code = "invalid_json"
+
+
+class WebhookVerificationError(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+class UnknownSource(ServiceError):
+    status = 404
+    code = "unknown_source"
+
+
+class SourceDisabled(ServiceError):
+    status = 410
+    code = "source_disabled"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class InvalidPayload(ServiceError):
+    status = 422
+    code = "invalid_payload"
+
+
+class RulesUnavailable(ServiceUnavailable):
+    code = "rules_unavailable"

@@ -1,0 +1,38 @@
+"""Which request headers are kept with an event, and which identify a duplicate."""
+import hashlib
+
+from handlers.store.keys import key
+
+DROPPED_HEADERS = {
+    "authorization",
+    "proxy-authorization",
+    "x-hook-token",
+    "webhook-signature",
+    "cookie",
+    "set-cookie",
+}
+SECRET_WORDS = ("token", "secret", "signature", "password", "auth", "api-key", "apikey", "session", "cookie")
+IDEMPOTENCY_HEADERS = ("webhook-id", "Idempotency-Key")
+
+
+def safe_headers(headers):
+    """The headers worth keeping: no tokens, secrets, signatures or cookies."""
+    kept = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in DROPPED_HEADERS or any(word in lowered for word in SECRET_WORDS):
+            continue
+        kept[name] = value
+    return kept
+
+
+def dedupe_key(source, event_name, raw_body, headers):
+    """hooks:dedupe:<source>:<sha256>: of the sender's message id when it gives one
+    (webhook-id, else Idempotency-Key), else of the event name and the raw body."""
+    for header in IDEMPOTENCY_HEADERS:
+        value = headers.get(header)
+        if value:
+            digest = hashlib.sha256(f"{header.lower()}\0{value}".encode()).hexdigest()
+            return key("dedupe", source, digest)
+    content = source.encode() + b"\0" + event_name.encode() + b"\0" + raw_body
+    return key("dedupe", source, hashlib.sha256(content).hexdigest())

@@ -1,0 +1,31 @@
+"""Which configured source a hook URL names, and whether it may be used now."""
+from handlers.inbound.errors import RulesUnavailable, SourceDisabled, UnknownSource
+
+FOXOMS = "foxoms"
+INCOMING = "incoming"
+
+
+def find_source(rules, rules_error, kind, name):
+    """(source name, source config) for /hooks/foxoms/... or /hooks/incoming/<name>.
+
+    FoxOMS hooks go to the source named `foxoms`, else to the only foxoms-type source.
+    """
+    if rules is None:
+        reason = "; ".join(getattr(rules_error, "problems", [])) or "not loaded"
+        raise RulesUnavailable(f"the routes file is not usable: {reason}")
+    if kind == FOXOMS:
+        candidates = {n: s for n, s in rules.sources.items() if s["type"] == FOXOMS}
+        if FOXOMS in candidates:
+            return FOXOMS, candidates[FOXOMS]
+        if len(candidates) == 1:
+            return next(iter(candidates.items()))
+        raise UnknownSource("no FoxOMS source is configured" if not candidates else "several FoxOMS sources; name one `foxoms`")
+    source = rules.sources.get(name)
+    if source is None or source["type"] != INCOMING:
+        raise UnknownSource(f"no incoming hook named {name!r}")
+    return name, source
+
+
+def check_enabled(source):
+    if source.get("disabled"):
+        raise SourceDisabled("this source is disabled; drop the subscription")

@@ -1,0 +1,63 @@
+"""Store a new event, claim its dedupe key and queue its routing task: one Lua call.
+
+Either all of it happens or none of it: the script runs atomically in Redis, so an
+accepted event is always both stored and queued, and a duplicate queues nothing.
+"""
+import redis
+
+from handlers.errors import ServiceUnavailable
+from handlers.inbound.enqueue import task_message
+from handlers.store.events import EVENTS_INDEX, event_key, event_record
+
+DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
+ROUTE_TASK_NAME = "routing.route_event"
+
+# KEYS: dedupe key, event hash, events index, queue list
+# ARGV: event id, dedupe ttl, index score, task message, then hash field/value pairs
+STORE_AND_ENQUEUE = """
+local first = redis.call('GET', KEYS[1])
+if first then
+  return {first, 1}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('LPUSH', KEYS[4], ARGV[4])
+return {ARGV[1], 0}
+"""
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """Redis did not answer: nothing was accepted, the sender must retry."""
+
+    code = "store_unavailable"
+
+
+def store_script(redis_client):
+    """The registered script for this client (cached on the client object)."""
+    script = getattr(redis_client, "_hooks_store_script", None)
+    if script is None:
+        script = redis_client.register_script(STORE_AND_ENQUEUE)
+        redis_client._hooks_store_script = script
+    return script
+
+
+def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
+    """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
+
+    `task` is (task name, args); the default routes the event: ("routing.route_event",
+    [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails.
+    """
+    record = event_record(dedupe_key=dedupe_key, **event)
+    task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
+    _, message = task_message(celery_app, task_name, task_args)
+    pairs = [part for item in record.items() for part in item]
+    keys = [dedupe_key, event_key(record["id"]), EVENTS_INDEX, queue]
+    args = [record["id"], DEDUPE_WINDOW_SECONDS, record["received_ts"], message, *pairs]
+    try:
+        event_id, duplicate = store_script(redis_client)(keys=keys, args=args)
+    except (redis.RedisError, OSError) as exc:
+        raise StoreUnavailable(
+            f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
+        ) from None
+    return event_id, bool(duplicate)
