@@ -33,18 +33,24 @@ class Rules:
         return self.sources.get(name)
 
 
-def expand_variables(node, environ, where, problems):
-    """Replace ${VAR} in every string; a missing variable is a problem naming its place."""
+def expand_variables(node, environ, where, problems, used=None):
+    """Replace ${VAR} in every string; a missing variable is a problem naming its place.
+
+    `used`, when given, is a set that collects every value substituted (explain and the
+    rules listing hide them: variables hold tokens and secrets).
+    """
     if isinstance(node, dict):
-        return {k: expand_variables(v, environ, _join(where, k, node), problems) for k, v in node.items()}
+        return {k: expand_variables(v, environ, _join(where, k, node), problems, used) for k, v in node.items()}
     if isinstance(node, list):
-        return [expand_variables(v, environ, _index(where, i, v), problems) for i, v in enumerate(node)]
+        return [expand_variables(v, environ, _index(where, i, v), problems, used) for i, v in enumerate(node)]
     if isinstance(node, str):
         def replace(match):
             name = match.group(1)
             if name not in environ:
                 problems.append(f"{where}: environment variable ${{{name}}} is not set")
                 return ""
+            if used is not None:
+                used.add(environ[name])
             return environ[name]
 
         return VARIABLE.sub(replace, node)
@@ -125,6 +131,13 @@ def check_references(data):
 ROUTE_CHECKS = []
 
 
+def _register_route_checks():
+    """Add the routing checks (handlers.routing.validate); imported here to keep imports one-way."""
+    from handlers.routing import validate
+
+    validate.register(ROUTE_CHECKS)
+
+
 def parse_rules(text, environ=None, path="<string>"):
     """Parse the text of a rules file into Rules, or raise RulesError listing every problem."""
     environ = os.environ if environ is None else environ
@@ -135,17 +148,22 @@ def parse_rules(text, environ=None, path="<string>"):
     if not isinstance(raw, dict):
         raise RulesError([f"{path}: the file must be a mapping with `sources:` and `routes:`"])
     problems = []
-    expanded = expand_variables(raw, environ, "", problems)
+    variable_values = set()
+    expanded = expand_variables(raw, environ, "", problems, variable_values)
     try:
         data = rules_file_schema.load(expanded)
     except ValidationError as exc:
         raise RulesError(_named_places(problems + schema_problems(exc.messages), raw)) from None
     problems.extend(check_references(data))
+    _register_route_checks()
     for check in ROUTE_CHECKS:
         problems.extend(check(data))
     if problems:
         raise RulesError(problems)
-    return Rules(sources=data["sources"], routes=data["routes"], path=path)
+    # raw: the file as written (${VAR} unexpanded), for GET /api/routes;
+    # variable_values: what ${VAR}s expanded to, hidden wherever rules are shown.
+    extra = {"raw": raw, "variable_values": frozenset(variable_values)}
+    return Rules(sources=data["sources"], routes=data["routes"], path=path, extra=extra)
 
 
 def load_rules(path, environ=None):

@@ -12,7 +12,7 @@ VISIBILITY_TIMEOUT_SECONDS = 300
 RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
 
 # Every module that defines tasks; the worker imports them all.
-TASK_MODULES = ["tasks.probe", "tasks.retention"]
+TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing"]
 
 
 def celery_settings(redis_url):

@@ -1,0 +1,1 @@
+"""Routing: match an event against `routes:`, render action args, create deliveries, explain."""

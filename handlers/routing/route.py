@@ -1,0 +1,99 @@
+"""Route one stored event: match routes, render each action's args, create deliveries.
+
+Delivery ids are `<event>:<route>:<action>`, so routing an event again creates nothing
+twice. Order matters for safety:
+1. every delivery record is created (pending; or dead with the error when its args do
+   not render: one action's error does not stop the others);
+2. the event status is set (`routed`, or `ignored` when nothing matched), before any
+   delivery is queued, so a fast delivery's roll-up is never overwritten;
+3. each delivery that is new, or still pending from an earlier interrupted run, is queued.
+"""
+import logging
+from dataclasses import dataclass, field
+
+from handlers.routing.match import match_routes
+from handlers.routing.templates import TemplateRenderError, render_args
+from handlers.store.codec import now
+from handlers.store.deliveries import create_delivery, delivery_record, event_delivery_ids, get_delivery
+from handlers.store.events import get_event, set_event_status
+from handlers.store.keys import key
+
+log = logging.getLogger(__name__)
+DEAD_LETTERS = key("dead")  # zset of dead delivery ids, scored by the time they died
+RENDER_ERROR_CLASS = "TemplateRenderError"
+
+
+@dataclass
+class PlannedDelivery:
+    route_id: str
+    action_id: str
+    call: str
+    args: dict
+    error: str = ""  # the render error; the delivery is created dead with it
+
+
+@dataclass
+class RoutingOutcome:
+    event_id: str
+    status: str                                   # the event status after routing
+    delivery_ids: list = field(default_factory=list)  # every delivery this event's routes call for
+    created: list = field(default_factory=list)   # the ids created by this run
+    queued: list = field(default_factory=list)    # the ids queued by this run
+
+
+def template_context(event):
+    """What templates see: `payload`, and `event` with id, source, name and received_at."""
+    view = {name: event.get(name, "") for name in ("id", "source", "name", "received_at")}
+    return {"payload": event.get("payload", {}), "event": view}
+
+
+def plan_deliveries(rules, event):
+    """A PlannedDelivery for each action of each matching route, in file order."""
+    context = template_context(event)
+    planned = []
+    for route in match_routes(rules.routes, event["source"], event["name"], event["payload"]):
+        for action in route["actions"]:
+            try:
+                args, error = render_args(action["args"], context), ""
+            except TemplateRenderError as exc:
+                args, error = action["args"], str(exc)
+            planned.append(PlannedDelivery(route["id"], action["id"], action["call"], args, error))
+    return planned
+
+
+def route_event(redis_client, rules, event_id, enqueue):
+    """Route a stored event; `enqueue(delivery_id)` queues one delivery. None if no such event."""
+    event = get_event(redis_client, event_id)
+    if event is None:
+        log.warning("routing: no event %s (expired or never stored)", event_id)
+        return None
+    planned = plan_deliveries(rules, event)
+    outcome = RoutingOutcome(event_id, event["status"])
+    for item in planned:
+        status = "dead" if item.error else "pending"
+        record = delivery_record(event_id, item.route_id, item.action_id, item.call, item.args, status, item.error)
+        if item.error:
+            record["error_class"] = RENDER_ERROR_CLASS
+        outcome.delivery_ids.append(record["id"])
+        if create_delivery(redis_client, record):
+            outcome.created.append(record["id"])
+            if item.error:
+                redis_client.zadd(DEAD_LETTERS, {record["id"]: now()})
+                log.warning("routing: delivery %s is dead: %s", record["id"], item.error)
+    outcome.status = _new_status(event["status"], outcome, event_delivery_ids(redis_client, event_id))
+    if outcome.status != event["status"]:
+        set_event_status(redis_client, event_id, outcome.status)
+    for delivery_id in outcome.delivery_ids:
+        delivery = get_delivery(redis_client, delivery_id)
+        if delivery is not None and delivery["status"] == "pending":
+            enqueue(delivery_id)
+            outcome.queued.append(delivery_id)
+    return outcome
+
+
+def _new_status(current, outcome, all_delivery_ids):
+    if not all_delivery_ids:
+        return "ignored"
+    if outcome.created or current in ("received", "ignored"):
+        return "routed"
+    return current  # already routed (or rolled up by the delivery engine): leave it
