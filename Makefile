@@ -1,4 +1,5 @@
-# make run: start web, worker and scheduler (Procfile, honcho); embedded Redis unless REDIS_URL.
+# make run: start web, worker and scheduler (Procfile, honcho); embedded Redis unless REDIS_URL;
+# their Prometheus counters share var/prometheus (emptied at each start).
 # make test: the test suite against a real Redis and a real Celery worker.
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +18,8 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m handlers.dotenv_init
-	PATH="$(BIN):$$PATH" $(BIN)/python -m handlers.embedded_redis honcho start
+	rm -rf var/prometheus && mkdir -p var/prometheus
+	PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" PATH="$(BIN):$$PATH" $(BIN)/python -m handlers.embedded_redis honcho start
 
 test: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

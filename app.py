@@ -8,7 +8,11 @@ from handlers.redis_client import client_from_url, redact_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.web import health
 from handlers.web import hooks
+from handlers.web import routes_api
+from handlers.cli import routes as routes_cli
 from handlers.cli import foxoms as foxoms_cli, send as send_cli
+from handlers.cli import admin as admin_cli
+from handlers.web import admin as admin_api, metrics as metrics_view
 from tasks import celery_init_app, celery_settings
 
 
@@ -28,8 +32,13 @@ def create_app(test_config=None):
     errors.init_app(app)
     health.init_app(app)
     hooks.init_app(app)
+    routes_api.init_app(app)
+    routes_cli.init_app(app)
     foxoms_cli.init_app(app)
     send_cli.init_app(app)
+    admin_api.init_app(app)
+    metrics_view.init_app(app)
+    admin_cli.init_app(app)
     celery_init_app(app)
     app.logger.info("using Redis at %s", redact_url(redis_url))
     return app

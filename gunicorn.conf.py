@@ -7,3 +7,28 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 25  # stop within Heroku's 30 s after SIGTERM
 accesslog = "-"
+
+# Prometheus multiprocess mode: every worker writes its counters under
+# PROMETHEUS_MULTIPROC_DIR and /metrics merges them. `make run` sets the variable (one
+# folder shared with the Celery worker, emptied before start); when it is unset (e.g. a
+# Heroku web dyno) gunicorn uses var/prometheus-web of its own and empties it at start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.abspath(os.path.join("var", "prometheus-web"))
+    _EMPTY_METRICS_DIR_AT_START = True
+else:
+    _EMPTY_METRICS_DIR_AT_START = False
+
+
+def on_starting(server):
+    import shutil
+
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if _EMPTY_METRICS_DIR_AT_START:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -28,6 +28,7 @@ DEFAULTS = {
     # Not in the DESIGN.md table; documented in the README.
     "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
     "EMBEDDED_REDIS_DIR": "var",
+    "METRICS_TOKEN": None,  # set -> GET /metrics requires it as a bearer token
 }
 
 INTEGER_KEYS = ("MAX_BODY_BYTES", "EVENT_RETENTION_DAYS")

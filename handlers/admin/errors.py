@@ -19,3 +19,11 @@ class DeliveryInFlight(ServiceError):
 
     status = 409
     code = "delivery_in_flight"
+
+
+class InvalidBody(ServiceError):
+    """A request body that is not a JSON object (never guessed at: a replay filter that
+    fails to parse must not turn into "replay everything")."""
+
+    status = 400
+    code = "invalid_json"

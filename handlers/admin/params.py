@@ -3,10 +3,12 @@
 Unknown parameters are refused, so a typo such as `?stauts=` is an error rather than a
 silently unfiltered list. Failures raise InvalidQuery (422) naming the field.
 """
+import json
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from handlers.admin.cursor import BadCursor, decode_cursor
-from handlers.admin.errors import InvalidQuery
+from handlers.admin.errors import InvalidBody, InvalidQuery
 from handlers.store.events import EVENT_STATUSES
 
 DEFAULT_LIMIT = 50
@@ -55,7 +57,21 @@ replay_schema = ReplaySchema()
 
 def load(schema, data):
     """Validated parameters; InvalidQuery (422) with per-field messages otherwise."""
+    data = {name: value for name, value in data.items() if value != ""}  # `?route=` = no filter
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise InvalidQuery("invalid query parameters", fields=exc.messages) from exc
+
+
+def json_object(raw_body):
+    """An optional JSON object body: {} when empty, InvalidBody (400) when not an object."""
+    if not raw_body.strip():
+        return {}
+    try:
+        body = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidBody("the body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise InvalidBody("the body must be a JSON object")
+    return body

@@ -1,7 +1,7 @@
 """Retention: delete events older than EVENT_RETENTION_DAYS with everything attached.
 
 For each event received before the cutoff: its hash, its deliveries set, each delivery's
-hash and attempts list, and the deliveries' entries in hooks:dead, hooks:retries and
+hash, attempts list and lease token, and the deliveries' entries in hooks:dead, hooks:retries and
 hooks:inflight; then its entry in the events index. Work goes in batches, one
 transaction each, oldest first, so a crash mid-way leaves only whole events behind.
 Dedupe keys are not touched: they expire on their own after 24 hours.
@@ -15,6 +15,11 @@ from handlers.store.keys import key
 SECONDS_PER_DAY = 86_400
 BATCH_SIZE = 200
 DELIVERY_INDEXES = (key("dead"), key("retries"), key("inflight"))
+
+
+def lease_token_key(delivery_id):
+    """The delivery engine's lease token (handlers/delivery/leases.py); it expires anyway."""
+    return key("delivery", delivery_id, "lease")
 
 
 def retention_cutoff(retention_days, now_ts):
@@ -47,7 +52,7 @@ def delete_events(redis_client, event_ids):
     for event_id in event_ids:
         pipe.delete(event_key(event_id), deliveries_key(event_id))
     for delivery_id in delivery_ids:
-        pipe.delete(delivery_key(delivery_id), attempts_key(delivery_id))
+        pipe.delete(delivery_key(delivery_id), attempts_key(delivery_id), lease_token_key(delivery_id))
     if delivery_ids:
         for index in DELIVERY_INDEXES:
             pipe.zrem(index, *delivery_ids)
