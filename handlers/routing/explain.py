@@ -1,0 +1,60 @@
+"""Explain: which routes an event would match and the exact calls they would make.
+
+Nothing is sent and nothing is stored. Each matching route lists its actions with the
+requests `Action.plan()` prepares (secrets hidden); each other route says why not:
+its `source`, its `events` globs, or the first failing `filter` key.
+"""
+from handlers import actions as action_registry
+from handlers.inbound.payload import foxoms_record
+from handlers.routing.match import judge_routes
+from handlers.routing.redact import scrub, secret_values
+from handlers.routing.templates import TemplateRenderError, render_args
+from handlers.routing.route import template_context
+from handlers.store.codec import iso, now
+
+EXPLAIN_EVENT_ID = "evt_explain"
+
+
+def explain(rules, source, event_name, payload, config):
+    """{"matches": [...], "not_matched": [...]} for an event that is not stored."""
+    event = {"id": EXPLAIN_EVENT_ID, "source": source, "name": event_name,
+             "received_at": iso(now()), "payload": payload}
+    context = template_context(event)
+    matches, not_matched = [], []
+    for verdict in judge_routes(rules.routes, source, event_name, payload):
+        route = verdict.route
+        if verdict.matched:
+            actions = [explain_action(action, context, config) for action in route["actions"]]
+            matches.append({"route": route["id"], "actions": actions})
+        else:
+            miss = {"route": route["id"], "reason": verdict.reason}
+            if verdict.reason == "filter":
+                miss["key"] = verdict.key
+            not_matched.append(miss)
+    return scrub({"matches": matches, "not_matched": not_matched}, secret_values(config, rules))
+
+
+def stored_payload(rules, source, body):
+    """What the inbound path would store: a FoxOMS body (`{"data": ...}`) becomes its record."""
+    if (rules.source(source) or {}).get("type") != "foxoms":
+        return body
+    return foxoms_record(body)[0]
+
+
+def explain_action(action, context, config):
+    answer = {"id": action["id"], "call": action["call"]}
+    try:
+        args = render_args(action["args"], context)
+    except TemplateRenderError as exc:
+        answer["error"] = str(exc)
+        return answer
+    answer["args"] = args
+    handler = action_registry.load_all().get(action["call"])
+    if handler is None:
+        answer["error"] = f"unknown call {action['call']!r}"
+        return answer
+    try:
+        answer["requests"] = [request.redacted() for request in handler.plan(args, config)]
+    except Exception as exc:  # a plan that cannot be made is what the delivery would hit
+        answer["error"] = f"{type(exc).__name__}: {exc}"
+    return answer
