@@ -77,4 +77,51 @@ def load_all():
 
 
 # Modules that define actions with @register; each vendor module adds itself here.
-ACTION_MODULES: list[str] = []
+ACTION_MODULES: list[str] = [
+    "handlers.vendors.foxoms",
+    "handlers.vendors.http_post",
+]
+
+
+class ClientAction(Action):
+    """An action that talks to one vendor client; plan() and run() share `perform()`.
+
+    `perform(client, args, state)` makes its calls through `client.call()`. When planning,
+    the client records each PreparedRequest instead of sending it (and call() returns
+    None), so explain shows exactly what run() sends.
+    """
+
+    client_class = None
+
+    def perform(self, client, args, state):
+        raise NotImplementedError
+
+    def plan(self, args, config):
+        client = self.client_class.from_config(config)
+        client.planned = []
+        self.perform(client, args, {})
+        return client.planned
+
+    def run(self, args, ctx):
+        client = self.client_class.from_config(ctx.config, ctx.session, ctx.before_request)
+        return self.perform(client, args, ctx.state)
+
+
+def result_from(client, answer, **details):
+    """An ActionResult for a vendor answer (None while planning)."""
+    if answer is None:
+        return None
+    from handlers.vendors.client import excerpt
+
+    return ActionResult(status=answer.status, response_excerpt=excerpt(answer.text, client.secrets()), details=details)
+
+
+class RequestAction(ClientAction):
+    """`<vendor>.request`: any documented call below the vendor's base URL."""
+
+    required = ("path",)
+    optional = ("method", "query", "json")
+
+    def perform(self, client, args, state):
+        prepared = client.prepare_request(args.get("method", "GET"), args["path"], args.get("query"), args.get("json"))
+        return result_from(client, client.call(prepared))

@@ -3,7 +3,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SECRET_HEADERS = ("authorization", "x-api-key", "webhook-signature", "x-hook-token", "cookie")
+SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "signature", "cookie", "password", "session")
 REDACTED = "[redacted]"
+
+
+def is_secret_header(name):
+    """Headers whose values never leave the process (explain, attempt logs, errors)."""
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_HEADER_WORDS)
 
 
 @dataclass
@@ -19,7 +26,7 @@ class PreparedRequest:
     def redacted(self):
         """A JSON-ready view with secret header values hidden (explain, attempt logs)."""
         headers = {
-            name: REDACTED if name.lower() in SECRET_HEADERS else value
+            name: REDACTED if is_secret_header(name) else value
             for name, value in self.headers.items()
         }
         view = {"method": self.method, "url": self.url, "headers": headers}
@@ -65,3 +72,42 @@ class PermanentVendorError(VendorError):
     """Other 4xx, 410, and answers that break the vendor's documented contract."""
 
     retryable = False
+
+
+# What happened, by name (each a RetryableVendorError or PermanentVendorError, except
+# VendorContractError whose `retryable` depends on the method; see its docstring).
+class VendorTimeout(RetryableVendorError):
+    """No answer within the timeout (or the vendor answered 408)."""
+
+
+class VendorConnectionError(RetryableVendorError):
+    """The connection could not be made or broke."""
+
+
+class VendorRateLimited(RetryableVendorError):
+    """429: the vendor's rate limit; `retry_after` holds its Retry-After, when given."""
+
+
+class VendorUnavailable(RetryableVendorError):
+    """5xx or 425: the vendor cannot take the call now."""
+
+
+class VendorAuthError(PermanentVendorError):
+    """401 or 403: the credential is missing, wrong or lacks the right."""
+
+
+class VendorRejected(PermanentVendorError):
+    """Any other 4xx (including 404, 409, 410, 422), a redirect, or a refused call."""
+
+
+class VendorContractError(VendorError):
+    """A 2xx answer that is not what the vendor documents (HTML, empty, malformed JSON).
+
+    Retryable unless the call was a POST: those answers mostly come from proxies and pass,
+    but resending a create whose outcome we cannot read may create a duplicate record,
+    so a POST goes to the dead letters, where an operator can look and replay it.
+    """
+
+    def __init__(self, message, *, retryable=True, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retryable = retryable

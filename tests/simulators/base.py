@@ -98,7 +98,7 @@ class Simulator:
     def start(self):
         self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.vendor}-simulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.vendor}-simulator", daemon=True)
         self._thread.start()
         return self
 
