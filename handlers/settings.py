@@ -29,6 +29,10 @@ DEFAULTS = {
     "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
     "EMBEDDED_REDIS_DIR": "var",
     "METRICS_TOKEN": None,  # set -> GET /metrics requires it as a bearer token
+    # Delivery engine timing (handlers/delivery/knobs.py), seconds.
+    "DELIVERY_LEASE_SECONDS": "60",  # a running attempt's claim; the sweeper re-sends after it runs out
+    "ROUTING_GRACE_SECONDS": "60",  # an event still `received` this long after arrival is routed again
+    "RATE_LIMIT_MAX_WAIT_SECONDS": "2",  # longest wait for a rate-limit slot before re-queueing
 }
 
 INTEGER_KEYS = ("MAX_BODY_BYTES", "EVENT_RETENTION_DAYS")

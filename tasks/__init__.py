@@ -10,9 +10,11 @@ TASK_SOFT_TIME_LIMIT_SECONDS = 25  # a warm shutdown ends within Heroku's 30 s
 TASK_TIME_LIMIT_SECONDS = 28
 VISIBILITY_TIMEOUT_SECONDS = 300
 RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
+REQUEUE_INTERVAL_SECONDS = 5  # how often beat queues the retries in hooks:retries that are due
+SWEEP_INTERVAL_SECONDS = 15  # how often beat looks for expired leases and unrouted events
 
 # Every module that defines tasks; the worker imports them all.
-TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing"]
+TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delivery", "tasks.maintenance"]
 
 
 def celery_settings(redis_url):
@@ -37,6 +39,11 @@ def celery_settings(redis_url):
         broker_heartbeat=0,
         beat_schedule={
             "enforce-retention": {"task": "maintenance.enforce_retention", "schedule": RETENTION_INTERVAL_SECONDS},
+            # expires: a tick not run by the next one is dropped instead of piling up
+            "requeue-due-retries": {"task": "maintenance.requeue_due", "schedule": REQUEUE_INTERVAL_SECONDS,
+                                    "options": {"expires": REQUEUE_INTERVAL_SECONDS}},
+            "sweep": {"task": "maintenance.sweep", "schedule": SWEEP_INTERVAL_SECONDS,
+                      "options": {"expires": SWEEP_INTERVAL_SECONDS}},
         },
     )
     ssl_options = broker_ssl_options(redis_url)

@@ -10,6 +10,10 @@ Deliveries:  hooks:delivery:<id>             hash
              hooks:retries                   sorted set: delivery id -> due time
              hooks:inflight                  sorted set: delivery id -> lease end
              hooks:dead                      sorted set: delivery id -> time it died
+             hooks:delivery:<id>:lease       string: token of the message/run owning the lease
+Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the moving window (ms)
+             hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
+Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
 """
 PREFIX = "hooks"
 

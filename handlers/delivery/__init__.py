@@ -1,0 +1,9 @@
+"""The delivery engine: run one delivery attempt, decide what happens next, and keep
+every delivery moving (retries, leases, sweeps, replays) until it succeeds or is dead.
+
+Modules: schedule (when to retry), ratelimit (per-vendor limits across workers),
+leases (the Redis sorted sets hooks:inflight / hooks:retries / hooks:dead), verdict
+(an attempt's outcome), redact (secrets out of stored text), deliver (one attempt),
+requeue (scheduler and sweeper), replay, rollup (event status from its deliveries),
+knobs (timing settings from app.config).
+"""

@@ -1,0 +1,132 @@
+"""One delivery attempt: load, lease, run the action, record the attempt, decide what next.
+
+Outcomes returned (for logs and tests): "succeeded", "retrying", "dead", "rate_limited"
+(no slot within the allowed wait: re-queued shortly, not counted as an attempt),
+"skipped" (already succeeded or dead), "busy" (leased to another run or message, or a
+retry is scheduled later), "missing" (no such delivery).
+"""
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from handlers import metrics
+from handlers.actions import ActionContext, get_action
+from handlers.delivery import leases
+from handlers.delivery.knobs import retry_schedule, seconds
+from handlers.delivery.ratelimit import RateLimited
+from handlers.delivery.redact import arg_secrets, config_secrets
+from handlers.delivery.rollup import rollup_event
+from handlers.delivery.schedule import retry_delay, rides_countdown
+from handlers.delivery.verdict import judge
+from handlers.store.codec import iso
+from handlers.store.deliveries import append_attempt, get_delivery, update_delivery
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED_JITTER_SECONDS = 0.5  # spread re-queued waiters so they do not return in step
+COOLDOWN_EXEMPT_VENDORS = ("http",)  # http.post reaches many unrelated hosts: no shared cooldown
+
+
+@dataclass
+class Runtime:
+    """What an attempt needs from its process; built once per worker by tasks.delivery."""
+
+    redis: Any
+    config: Mapping
+    session: Any
+    limits: Any                                   # handlers.delivery.ratelimit.VendorLimits
+    send: Callable[[str, str, float], None]       # queue "delivery.deliver" [id, token] after n s
+    now: Callable[[], float] = time.time
+    rand: Callable[[], float] = field(default=random.random)
+
+
+def deliver(rt, delivery_id, message_token=None):
+    delivery = get_delivery(rt.redis, delivery_id)
+    if delivery is None:
+        log.warning("delivery %s does not exist (expired or never created)", delivery_id)
+        return "missing"
+    if delivery["status"] in ("succeeded", "dead"):
+        return "skipped"
+    started = rt.now()
+    lease_seconds = seconds(rt.config, "DELIVERY_LEASE_SECONDS")
+    if leases.take_lease(rt.redis, delivery_id, message_token, started, started + lease_seconds) is None:
+        return "busy"
+    ctx = ActionContext(config=rt.config, session=rt.session, state=delivery["state"],
+                        before_request=rt.limits.before_request)
+    result, error, clock = None, None, time.monotonic()
+    try:
+        result = get_action(delivery["call"]).run(delivery["args"], ctx)
+    except RateLimited as exc:
+        return _postpone(rt, delivery, ctx.state, exc, lease_seconds)
+    except Exception as exc:  # every failure is judged and recorded; nothing escapes unrecorded
+        error = exc
+    duration = time.monotonic() - clock
+    verdict = judge(result, error, config_secrets(rt.config) + arg_secrets(delivery["args"]))
+    metrics.ATTEMPT_SECONDS.labels(delivery["vendor"]).observe(duration)
+    if verdict.status == 429 and delivery["vendor"] not in COOLDOWN_EXEMPT_VENDORS:
+        rt.limits.cool_down(delivery["vendor"], verdict.retry_after)
+    delay = None
+    if not verdict.succeeded and verdict.retryable:
+        delay = retry_delay(retry_schedule(rt.config), delivery["attempts"] + 1, verdict.retry_after, rt.rand)
+    status = "succeeded" if verdict.succeeded else ("retrying" if delay is not None else "dead")
+    finished = rt.now()
+    due = finished + delay if delay is not None else None
+    append_attempt(rt.redis, delivery_id, _attempt(delivery, verdict, status, started, duration, due))
+    _settle(rt, delivery, ctx.state, verdict, status, finished, due, lease_seconds)
+    metrics.DELIVERIES.labels(delivery["vendor"], "retried" if status == "retrying" else status).inc()
+    if status != "retrying":
+        rollup_event(rt.redis, delivery["event_id"])
+    log.info("delivery %s attempt %d: %s (%s)", delivery_id, delivery["attempts"] + 1, status,
+             verdict.status or verdict.error_class or "-")
+    return status
+
+
+def _attempt(delivery, verdict, status, started, duration, due):
+    return {
+        "number": delivery["attempts"] + 1,
+        "started_at": iso(started),
+        "duration_ms": int(duration * 1000),
+        "status": verdict.status,
+        "outcome": status,
+        "error_class": verdict.error_class,
+        "error": verdict.error,
+        "response_excerpt": verdict.response_excerpt,
+        "next_attempt_at": iso(due) if due is not None else None,
+    }
+
+
+def _settle(rt, delivery, state, verdict, status, now, due, lease_seconds):
+    """Store the new status and move the delivery between the sorted sets, in one transaction."""
+    delivery_id = delivery["id"]
+    fields = dict(status=status, state=state, last_status=verdict.status if verdict.status is not None else "",
+                  last_error=verdict.error, error_class=verdict.error_class,
+                  next_attempt_at=iso(due) if due is not None else "")
+    if verdict.succeeded:
+        fields["record_failures"] = verdict.record_failures
+    pipe = rt.redis.pipeline(transaction=True)
+    update_delivery(pipe, delivery_id, **fields)
+    if status == "succeeded":
+        leases.release(pipe, delivery_id)
+    elif status == "dead":
+        leases.bury(pipe, delivery_id, now)
+    elif not rides_countdown(due - now):
+        leases.park(pipe, delivery_id, due)
+    pipe.execute()
+    if status == "retrying" and rides_countdown(due - now):
+        _send_later(rt, delivery_id, due - now, lease_seconds)
+
+
+def _postpone(rt, delivery, state, exc, lease_seconds):
+    """No rate-limit slot: keep what the action did so far and come back shortly."""
+    update_delivery(rt.redis, delivery["id"], state=state)
+    metrics.DELIVERIES.labels(delivery["vendor"], "rate_limited").inc()
+    _send_later(rt, delivery["id"], exc.retry_in + RATE_LIMITED_JITTER_SECONDS * rt.rand(), lease_seconds)
+    return "rate_limited"
+
+
+def _send_later(rt, delivery_id, countdown, lease_seconds):
+    """A countdown message, with a lease covering its wait so that a worker's death loses nothing."""
+    token = leases.hold_for_message(rt.redis, delivery_id, rt.now() + countdown + lease_seconds)
+    rt.send(delivery_id, token, countdown)

@@ -1,0 +1,43 @@
+"""How the delivery engine reaches Celery and the app: task names, senders, the runtime."""
+import os
+
+import requests
+
+from handlers.actions import load_all
+from handlers.delivery.deliver import Runtime
+from handlers.delivery.knobs import seconds
+from handlers.delivery.ratelimit import VendorLimits
+
+DELIVER_TASK = "delivery.deliver"
+ROUTE_TASK = "routing.route_event"
+
+
+def deliver_sender(celery_app):
+    """send(delivery_id, token, countdown_seconds): queue "delivery.deliver" [id, token]."""
+
+    def send(delivery_id, token, countdown=0):
+        celery_app.send_task(DELIVER_TASK, args=[delivery_id, token], countdown=countdown or None)
+
+    return send
+
+
+def route_sender(celery_app):
+    return lambda event_id: celery_app.send_task(ROUTE_TASK, args=[event_id])
+
+
+def runtime_for(app):
+    """The Runtime of this process (one HTTP session per worker process, made after fork)."""
+    cached = app.extensions.get("delivery_runtime")
+    if cached is not None and cached[0] == os.getpid():
+        return cached[1]
+    load_all()
+    redis_client = app.extensions["redis"]
+    runtime = Runtime(
+        redis=redis_client,
+        config=app.config,
+        session=requests.Session(),
+        limits=VendorLimits(redis_client, app.config, seconds(app.config, "RATE_LIMIT_MAX_WAIT_SECONDS")),
+        send=deliver_sender(app.extensions["celery"]),
+    )
+    app.extensions["delivery_runtime"] = (os.getpid(), runtime)
+    return runtime

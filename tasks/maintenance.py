@@ -1,0 +1,36 @@
+"""Scheduler tasks (Celery beat, see tasks.celery_settings): due retries and sweeps."""
+import time
+
+from celery import shared_task
+from flask import current_app
+
+from handlers.delivery.knobs import seconds
+from handlers.delivery.requeue import requeue_due, sweep_inflight, sweep_received
+from handlers.delivery.wiring import deliver_sender, route_sender
+
+
+def _clock(now_ts):
+    return time.time if now_ts is None else (lambda: float(now_ts))
+
+
+@shared_task(name="maintenance.requeue_due")
+def requeue_due_task(now_ts=None):
+    """Queue the retries in hooks:retries that are due; `now_ts` (epoch s) overrides the clock."""
+    app = current_app
+    queued = requeue_due(app.extensions["redis"], deliver_sender(app.extensions["celery"]),
+                         seconds(app.config, "DELIVERY_LEASE_SECONDS"), now=_clock(now_ts))
+    return len(queued)
+
+
+@shared_task(name="maintenance.sweep")
+def sweep_task(now_ts=None):
+    """Re-send deliveries whose lease ran out, and route events stored but never routed."""
+    app = current_app
+    redis_client, celery_app = app.extensions["redis"], app.extensions["celery"]
+    resent = sweep_inflight(redis_client, deliver_sender(celery_app),
+                            seconds(app.config, "DELIVERY_LEASE_SECONDS"), now=_clock(now_ts))
+    rerouted = sweep_received(redis_client, route_sender(celery_app),
+                              seconds(app.config, "ROUTING_GRACE_SECONDS"), now=_clock(now_ts))
+    if resent or rerouted:
+        app.logger.warning("sweep: re-sent %d deliveries, re-routed %d events", len(resent), len(rerouted))
+    return {"deliveries": len(resent), "events": len(rerouted)}

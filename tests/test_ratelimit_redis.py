@@ -1,0 +1,96 @@
+"""Per-vendor rate limits in Redis, shared by every limiter (worker) on the same Redis."""
+import threading
+import time
+
+import pytest
+
+from handlers.delivery.ratelimit import RateLimited, VendorLimits, parse_limit
+from handlers.redis_client import client_from_url
+
+CONFIG = {"FOXOMS_RATE_LIMIT": "1/second", "ITGLUE_RATE_LIMIT": "3/second", "FIWIT_RATE_LIMIT": None}
+
+
+def limiter(redis_client, max_wait=2.0, config=CONFIG, **kwargs):
+    return VendorLimits(redis_client, config, max_wait, **kwargs)
+
+
+def test_parse_limit():
+    assert parse_limit("1/second") == (1, 1.0)
+    assert parse_limit("3000/5 minutes") == (3000, 300.0)
+    assert parse_limit(None) is None and parse_limit("") is None
+
+
+def test_a_bad_limit_names_its_setting(redis_client):
+    with pytest.raises(ValueError, match="FOXOMS_RATE_LIMIT"):
+        limiter(redis_client, config={"FOXOMS_RATE_LIMIT": "often"}).try_acquire("foxoms")
+
+
+def test_second_request_in_the_window_must_wait_a_little_over_a_second(redis_client):
+    limits = limiter(redis_client)
+    assert limits.try_acquire("foxoms") == 0
+    wait = limits.try_acquire("foxoms")
+    assert 1.0 < wait <= 1.06
+
+
+def test_amount_per_window(redis_client):
+    limits = limiter(redis_client)
+    assert [limits.try_acquire("itglue") for _ in range(3)] == [0, 0, 0]
+    assert limits.try_acquire("itglue") > 0
+
+
+def test_vendor_without_a_limit_is_unlimited(redis_client):
+    limits = limiter(redis_client)
+    assert all(limits.try_acquire("fiwit") == 0 for _ in range(50))
+
+
+def test_no_slot_within_the_allowed_wait_raises_rate_limited(redis_client):
+    slept = []
+    limits = limiter(redis_client, max_wait=0.5, sleep=slept.append)
+    limits.before_request("foxoms")
+    with pytest.raises(RateLimited) as caught:
+        limits.before_request("foxoms")
+    assert caught.value.vendor == "foxoms" and caught.value.retry_in > 0.5
+    assert slept == []
+
+
+def test_waits_for_the_window_when_the_wait_is_allowed(redis_client):
+    limits = limiter(redis_client, max_wait=2.0)
+    limits.before_request("foxoms")
+    first = time.monotonic()
+    limits.before_request("foxoms")
+    assert time.monotonic() - first >= 1.0
+
+
+def test_a_429_cooldown_holds_every_limiter_of_that_vendor_only(redis_client, redis_url):
+    limiter(redis_client).cool_down("fiwit", 3)
+    other_worker = limiter(client_from_url(redis_url))
+    assert 2.5 < other_worker.try_acquire("fiwit") <= 3.0
+    assert other_worker.try_acquire("foxtag") == 0
+
+
+def test_cooldown_is_never_shortened(redis_client):
+    limits = limiter(redis_client)
+    limits.cool_down("fiwit", 10)
+    limits.cool_down("fiwit", 1)
+    assert limits.try_acquire("fiwit") > 9
+
+
+def test_many_workers_together_keep_one_request_per_second(redis_url, redis_client):
+    """Four limiters on their own connections race for 1/second: the grants are >= 1 s apart."""
+    granted, lock = [], threading.Lock()
+
+    def worker():
+        limits = limiter(client_from_url(redis_url), max_wait=10.0)
+        limits.before_request("foxoms")
+        with lock:
+            granted.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    granted.sort()
+    gaps = [b - a for a, b in zip(granted, granted[1:])]
+    assert len(granted) == 4
+    assert min(gaps) >= 1.0, gaps
