@@ -5,6 +5,7 @@ import uuid
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from handlers.inbound.verify import secret_keys, sign
 
@@ -22,6 +23,7 @@ def request_for(source_name, source, event, body):
 
 
 @click.command("send")
+@with_appcontext
 @click.argument("source_name", metavar="SOURCE")
 @click.argument("event")
 @click.argument("file", type=click.File("rb"))
