@@ -49,7 +49,9 @@ def template_problem(source):
         return f"template syntax error: {exc.message} (line {exc.lineno})"
     if any(True for _ in tree.find_all(FORBIDDEN_TAGS)):
         return "templates may not include, import or extend other templates"
-    unknown = sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES)
+    unknown = set(meta.find_undeclared_variables(tree)) - CONTEXT_NAMES
+    unknown |= {n.name for n in tree.find_all(nodes.Name) if n.name == "self"}  # Jinja's block reference
+    unknown = sorted(unknown)
     if unknown:
         return f"unknown name {unknown[0]!r} (templates see only payload and event)"
     try:
@@ -62,8 +64,7 @@ def template_problem(source):
 @lru_cache(maxsize=1024)
 def _compiled(source):
     """(kind, compiled): ("expression", callable) keeps the type; ("template", Template)."""
-    tree = ENVIRONMENT.parse(source)
-    body = tree.body
+    body = ENVIRONMENT.parse(source.strip()).body
     if len(body) == 1 and isinstance(body[0], nodes.Output) and len(body[0].nodes) == 1:
         if not isinstance(body[0].nodes[0], nodes.TemplateData):
             return "expression", ENVIRONMENT.compile_expression(_inner(source), undefined_to_none=False)
