@@ -263,3 +263,18 @@ def test_503_when_the_routes_file_is_broken(make_app, redis_client):
     error = assert_error(client.post("/hooks/incoming/plain", json={"a": 1}, headers=PLAIN), 503, "rules_unavailable")
     assert "sources.broken" in error["message"]
     assert_nothing_stored(redis_client)
+
+
+@pytest.mark.parametrize(
+    "path,config,status",
+    [
+        ("/hooks/incoming/nope", {}, 404),
+        ("/hooks/incoming/retired", {}, 410),
+        ("/hooks/incoming/plain", {"MAX_BODY_BYTES": 4}, 413),
+    ],
+    ids=["404-before-401", "410-before-401", "413-before-401"],
+)
+def test_checks_run_in_the_documented_order(make_app, path, config, status):
+    client = make_app(ROUTES, **config).test_client()
+    response = client.post(path, data=b"not json", headers={"Content-Type": "text/plain"})
+    assert response.status_code == status
