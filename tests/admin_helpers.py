@@ -39,10 +39,11 @@ def make_delivery(redis_client, event_id, route_id="route-a", action_id="act", c
 
 
 def queued_messages(redis_client, queue="celery"):
-    """[(task name, args)] of the Celery messages waiting in `queue`, oldest first."""
+    """[(task name, first argument)] of the Celery messages waiting in `queue`, oldest first
+    (the delivery or event id; a "delivery.deliver" message also carries a lease token)."""
     messages = []
     for raw in reversed(redis_client.lrange(queue, 0, -1)):
         envelope = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-        messages.append((envelope["headers"]["task"], args))
+        messages.append((envelope["headers"]["task"], args[0]))
     return messages

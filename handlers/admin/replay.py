@@ -1,9 +1,9 @@
 """Replay: put deliveries back on the queue, or route an event again.
 
-A delivery replay resets the delivery to `pending` (its attempts and state are kept, so
-the history stays complete), takes it out of hooks:dead and hooks:retries, and queues
-"delivery.deliver" [delivery_id]. Any delivery may be replayed on request, even one that
-succeeded; one a worker holds right now (a live lease in hooks:inflight) is refused.
+One delivery is replayed by the delivery engine (handlers/delivery/replay.py): back to
+`pending` with its attempts and state kept, out of hooks:dead and hooks:retries, its event
+re-opened (`routed`), and "delivery.deliver" queued under a fresh lease. Any delivery may
+be replayed on request, even one that succeeded; one a worker holds right now is refused.
 
 An event replay without a delivery id re-queues every *dead* delivery of the event. Routing
 is idempotent (delivery ids are `<event>:<route>:<action>`), so routing an event that
@@ -12,56 +12,27 @@ already has deliveries again would create nothing; only an event with no deliver
 and queued for "routing.route_event" [event_id].
 """
 from handlers.admin.errors import DeliveryInFlight, NotFound
-from handlers.store.codec import now
-from handlers.store.deliveries import delivery_key, event_delivery_ids, get_delivery, update_delivery
+from handlers.delivery.replay import ReplayRefused
+from handlers.delivery.replay import replay_delivery as engine_replay_delivery
+from handlers.store.deliveries import delivery_key, event_delivery_ids
 from handlers.store.events import get_event, set_event_status
 from handlers.store.keys import key
 
-DELIVER_TASK = "delivery.deliver"
 ROUTE_TASK = "routing.route_event"
 DEAD_LETTERS = key("dead")
-RETRIES = key("retries")
-INFLIGHT = key("inflight")
-FINISHED_EVENT_STATUSES = ("completed", "partially_failed", "failed")
 CHUNK_SIZE = 500
 
 
 def replay_delivery(redis_client, celery_app, delivery_id):
-    """Reset one delivery to pending and queue it; return its id."""
-    delivery = get_delivery(redis_client, delivery_id)
-    if delivery is None:
+    """Replay one delivery; NotFound (404) or DeliveryInFlight (409) when it cannot be."""
+    if not redis_client.exists(delivery_key(delivery_id)):
         raise NotFound(f"no delivery {delivery_id!r}")
-    lease_end = redis_client.zscore(INFLIGHT, delivery_id)
-    if lease_end is not None and lease_end > now():
-        raise DeliveryInFlight(f"delivery {delivery_id!r} is being attempted right now")
-    scores = {name: redis_client.zscore(name, delivery_id) for name in (DEAD_LETTERS, RETRIES)}
-    pipe = redis_client.pipeline(transaction=True)
-    pipe.zrem(DEAD_LETTERS, delivery_id)
-    pipe.zrem(RETRIES, delivery_id)
-    pipe.execute()
-    update_delivery(redis_client, delivery_id, status="pending", next_attempt_at="")
     try:
-        celery_app.send_task(DELIVER_TASK, args=[delivery_id])
-    except Exception:
-        _restore(redis_client, delivery, scores)
-        raise
-    _reopen_event(redis_client, delivery["event_id"])
-    return delivery_id
-
-
-def _restore(redis_client, delivery, scores):
-    """Undo a reset whose task could not be queued, so nothing is silently lost."""
-    update_delivery(redis_client, delivery["id"], status=delivery["status"],
-                    next_attempt_at=delivery.get("next_attempt_at") or "")
-    for name, score in scores.items():
-        if score is not None:
-            redis_client.zadd(name, {delivery["id"]: score})
-
-
-def _reopen_event(redis_client, event_id):
-    event = get_event(redis_client, event_id)
-    if event is not None and event.get("status") in FINISHED_EVENT_STATUSES:
-        set_event_status(redis_client, event_id, "routed")
+        return engine_replay_delivery(redis_client, celery_app, delivery_id)
+    except ReplayRefused as exc:
+        if not redis_client.exists(delivery_key(delivery_id)):
+            raise NotFound(f"no delivery {delivery_id!r}") from exc
+        raise DeliveryInFlight(str(exc)) from exc
 
 
 def replay_event(redis_client, celery_app, event_id, delivery_id=None):
