@@ -164,3 +164,16 @@ class TestTheCeleryTask:
         assert get_delivery(redis_client, broken)["status"] == "dead"
         assert redis_client.hget(delivery_key(broken), "marker") == "first-run"  # not created again
         assert redis_client.zcard(DEAD_LETTERS) == 1
+
+
+def test_only_dead_deliveries_fail_the_event(redis_client, rules, echo_action):
+    only_broken = ROUTES.replace('json: {name: "Booking {{ payload.name }}", id: "{{ payload.id }}"}',
+                                 'json: {name: "{{ payload.missing }}"}')
+    only_broken = only_broken.replace('json: {event: "{{ event.id }}", source: "{{ event.source }}"}',
+                                      'json: {event: "{{ payload.missing_too }}"}')
+    event_id = store_event(redis_client)
+    queued = []
+    outcome = route_event(redis_client, parse_rules(only_broken, {}), event_id, queued.append)
+    assert len(outcome.created) == 3 and queued == []
+    assert {get_delivery(redis_client, d)["status"] for d in outcome.created} == {"dead"}
+    assert get_event(redis_client, event_id)["status"] == "failed"

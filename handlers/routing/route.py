@@ -4,22 +4,23 @@ Delivery ids are `<event>:<route>:<action>`, so routing an event again creates n
 twice. Order matters for safety:
 1. every delivery record is created (pending; or dead with the error when its args do
    not render: one action's error does not stop the others);
-2. the event status is set (`routed`, or `ignored` when nothing matched), before any
-   delivery is queued, so a fast delivery's roll-up is never overwritten;
+2. the event status is set (`routed`, or `ignored` when nothing matched) and rolled up
+   (all deliveries dead at routing time -> `failed`), before any delivery is queued, so a
+   fast delivery's roll-up is never overwritten;
 3. each delivery that is new, or still pending from an earlier interrupted run, is queued.
 """
 import logging
 from dataclasses import dataclass, field
 
+from handlers.delivery.leases import DEAD as DEAD_LETTERS  # zset: dead delivery id -> time it died
+from handlers.delivery.rollup import rollup_event
 from handlers.routing.match import match_routes
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.store.codec import now
 from handlers.store.deliveries import create_delivery, delivery_record, event_delivery_ids, get_delivery
 from handlers.store.events import get_event, set_event_status
-from handlers.store.keys import key
 
 log = logging.getLogger(__name__)
-DEAD_LETTERS = key("dead")  # zset of dead delivery ids, scored by the time they died
 RENDER_ERROR_CLASS = "TemplateRenderError"
 
 
@@ -83,6 +84,8 @@ def route_event(redis_client, rules, event_id, enqueue):
     outcome.status = _new_status(event["status"], outcome, event_delivery_ids(redis_client, event_id))
     if outcome.status != event["status"]:
         set_event_status(redis_client, event_id, outcome.status)
+    if outcome.status != "ignored":
+        outcome.status = rollup_event(redis_client, event_id)
     for delivery_id in outcome.delivery_ids:
         delivery = get_delivery(redis_client, delivery_id)
         if delivery is not None and delivery["status"] == "pending":
