@@ -79,6 +79,10 @@ def load_all():
 # Modules that define actions with @register; each vendor module adds itself here.
 ACTION_MODULES: list[str] = [
     "handlers.vendors.foxoms",
+    "handlers.vendors.itglue",
+    "handlers.vendors.fiwit",
+    "handlers.vendors.foxtag",
+    "handlers.vendors.accutics",
     "handlers.vendors.http_post",
 ]
 

@@ -6,6 +6,7 @@ No retries here: the delivery engine retries on `VendorError.retryable`.
 """
 import email.utils
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,17 @@ EXCERPT_BYTES = 2048
 RETRYABLE_STATUSES = {408, 425, 429}  # plus every 5xx
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+ID_PATTERN = re.compile(r"^[0-9]+$")
+
+
+def numeric_id(value, vendor=""):
+    """Integer ids that sometimes arrive as strings: '20189' or 20189 -> '20189'."""
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    if not ID_PATTERN.match(text):
+        raise VendorRejected(f"{vendor}: id {value!r} is not a number")
+    return str(int(text))
 
 
 def encode_json(value):

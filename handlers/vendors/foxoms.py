@@ -4,11 +4,9 @@ Auth `Authorization: Bearer <token>`; writes answer `{"status":{"success":true,"
 (id a string, an int on some deletes, or absent); lists page with `page`/`limit` into
 `meta.pagination` whose `links.next` is a page number.
 """
-import re
-
 from handlers.actions import ClientAction, RequestAction, register, result_from
 from handlers.vendors.base import VendorRejected
-from handlers.vendors.client import VendorClient
+from handlers.vendors.client import VendorClient, numeric_id
 
 WRITABLE_MODULES = (
     "booking", "project", "invoice", "quote", "workorder", "billableitem", "invoicetemplate",
@@ -16,15 +14,11 @@ WRITABLE_MODULES = (
 )
 READ_ONLY_MODULES = ("contact", "group", "customfield", "account")
 PAGE_LIMIT = 100  # no maximum is documented; the default is 10
-ID_PATTERN = re.compile(r"^[0-9]+$")
 
 
 def record_id(value):
     """FoxOMS ids are integers that sometimes arrive as strings: '20189' or 20189 -> '20189'."""
-    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
-    if not ID_PATTERN.match(text):
-        raise VendorRejected(f"foxoms: id {value!r} is not a number")
-    return str(int(text))
+    return numeric_id(value, "foxoms")
 
 
 def writable_module(module):
