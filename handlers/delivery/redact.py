@@ -8,7 +8,7 @@ Then the text is cut to EXCERPT_MAX_BYTES of UTF-8.
 import re
 from urllib.parse import urlsplit
 
-from handlers.vendors.base import REDACTED, SECRET_HEADERS
+from handlers.vendors.base import REDACTED, is_secret_header
 
 EXCERPT_MAX_BYTES = 2048
 SECRET_SETTING_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
@@ -39,7 +39,7 @@ def arg_secrets(args):
     values = []
     headers = args.get("headers")
     if isinstance(headers, dict):
-        values += [v for k, v in headers.items() if str(k).lower() in SECRET_HEADERS and isinstance(v, str)]
+        values += [v for k, v in headers.items() if is_secret_header(str(k)) and isinstance(v, str)]
     sign = args.get("sign")
     if isinstance(sign, str):
         values.append(sign)
