@@ -108,3 +108,24 @@ def test_malformed_answer_to_a_post_is_not_retried(vendor):
     with pytest.raises(VendorContractError) as caught:
         call(config, write)
     assert not caught.value.retryable
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("120", 120.0), ("0", 0.0), (None, None), ("soon", None),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 60.0), ("Wed, 21 Oct 2015 07:26:00 GMT", 0.0),
+])
+def test_retry_after_seconds_or_http_date(value, expected):
+    from datetime import datetime, timezone
+
+    from handlers.vendors.client import parse_retry_after
+
+    now = datetime(2015, 10, 21, 7, 27, tzinfo=timezone.utc).timestamp()
+    assert parse_retry_after(value, now=now) == expected
+
+
+def test_excerpt_is_at_most_2kb_without_the_credential():
+    from handlers.vendors.client import excerpt
+
+    text = "secret-token-value " + "é" * 5000
+    cut = excerpt(text, secrets=("secret-token-value",))
+    assert len(cut.encode("utf-8")) <= 2048 and "secret-token-value" not in cut

@@ -145,11 +145,11 @@ class VendorClient:
         if method not in REQUEST_METHODS:
             raise VendorRejected(f"method {method!r} is not one of {', '.join(REQUEST_METHODS)}")
         path = str(path or "")
+        parts = urlsplit(path)
+        if parts.scheme or parts.netloc or "://" in path or path.startswith("//") or ".." in path.split("/") or "?" in path or "#" in path:
+            raise VendorRejected(f"path {path!r} must be a path below the {self.vendor} base URL (query goes in query)")
         if not path.startswith("/"):
             path = "/" + path
-        parts = urlsplit(path)
-        if parts.scheme or parts.netloc or path.startswith("//") or ".." in path.split("/"):
-            raise VendorRejected(f"path {path!r} must be a path below the {self.vendor} base URL")
         if query is not None and not isinstance(query, dict):
             raise VendorRejected("query must be an object")
         return self.prepare(method, path, params=query, json=json)
