@@ -1,5 +1,6 @@
 """Filter operators, paths and globs (handlers/routing): one table row per case."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from handlers.routing.filters import filter_matches, first_failing_key
 from handlers.routing.match import event_matches, glob_problem, judge_route
@@ -195,3 +196,31 @@ def test_judge_route(route_source, events, filter_, reason, key):
     route = {"id": "r", "source": route_source, "events": events, "filter": filter_, "actions": []}
     verdict = judge_route(route, "foxoms", "bookingCreated", BOOKING)
     assert (verdict.matched, verdict.reason, verdict.key) == (reason == "", reason, key)
+
+
+# Properties over arbitrary JSON payloads: no filter raises, and the laws of not/exists hold.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False, width=32) | st.sampled_from(["", "a", "Confirmed", "6"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["id", "name", "status", "0", "tags"]), children, max_size=3),
+    max_leaves=12,
+)
+PAYLOADS = st.dictionaries(st.sampled_from(["id", "name", "status", "tags", "start", "notes"]), JSON_VALUES, max_size=5)
+PATHS = st.sampled_from(["id", "name", "status.name", "status.0.name", "tags", "tags.0", "start", "missing.x"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=PAYLOADS, case=st.sampled_from(CASES))
+def test_not_negates_every_filter(payload, case):
+    filter_ = case[1]
+    assert filter_matches({"not": filter_}, payload) is (not filter_matches(filter_, payload))
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=PAYLOADS, path=PATHS, value=JSON_VALUES)
+def test_exists_true_and_false_are_opposites(payload, path, value):
+    assert filter_matches({path: {"exists": True}}, payload) is not filter_matches({path: {"exists": False}}, payload)
+    if not resolve(payload, path):  # a missing field matches only exists: false and not
+        scalar = value if not isinstance(value, (list, dict)) else "x"
+        for condition in (scalar, {"in": [scalar]}, {"not_in": [scalar]}, {"prefix": ""}, {"gte": -1e9}, {"contains": scalar}):
+            assert filter_matches({path: condition}, payload) is False
+        assert filter_matches({path: {"not": scalar}}, payload) is True
