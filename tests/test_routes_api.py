@@ -139,3 +139,27 @@ def test_list_routes_hides_secrets(client):
     assert args["headers"]["X-Event"] == "{{ event.name }}"
     assert args["headers"]["X-Custom-Auth"] == "${API_HEADER_SECRET}"  # the reference, not the value
     assert_no_secrets(json.dumps(answer))
+
+
+def test_explain_hides_an_http_post_signing_secret(make_app, redis_client):
+    signing = "whsec_aHR0cC1wb3N0LXNpZ25pbmctc2VjcmV0"
+    routes = f"""
+sources:
+  foxoms: {{type: foxoms, tokens: ["tok-0123456789"]}}
+routes:
+  - id: forward
+    source: foxoms
+    actions:
+      - id: post
+        call: http.post
+        args: {{url: "https://hooks.example/in", json: {{id: "{{{{ payload.id }}}}"}}, sign: "{signing}"}}
+"""
+    app = make_app(routes)
+    assert app.extensions["rules_error"] is None, app.extensions["rules_error"]
+    response = explain(app.test_client(), {"id": 6})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200, text
+    action = response.get_json()["matches"][0]["actions"][0]
+    assert action["args"]["sign"] == "[redacted]"
+    assert action["requests"][0]["body"] == {"id": 6}
+    assert signing not in text

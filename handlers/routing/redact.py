@@ -1,14 +1,14 @@
 """Hide secrets wherever rules or planned calls are shown (explain, GET /api/routes).
 
 Hidden: the values of ${VAR}s in routes.yaml, secret-looking settings (*_TOKEN, *_KEY,
-*_SECRET, *_PASSWORD), and the values of secret-looking keys (authorization, token,
+*_SECRET, *_PASSWORD), and the values of secret-looking keys (authorization, token, sign,
 api_key, secret, password, signature...) in any mapping.
 """
 import re
 
 REDACTED = "[redacted]"
 SECRET_SETTING = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD)$")
-SECRET_KEY = re.compile(r"(authori[sz]ation|token|api[_-]?key|secret|password|signature|cookie)", re.I)
+SECRET_KEY = re.compile(r"(authori[sz]ation|token|api[_-]?key|secret|password|signature|cookie|^sign$)", re.I)
 MIN_SECRET_LENGTH = 8  # shorter values are too likely to be ordinary words
 
 
