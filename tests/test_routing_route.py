@@ -177,3 +177,25 @@ def test_only_dead_deliveries_fail_the_event(redis_client, rules, echo_action):
     assert len(outcome.created) == 3 and queued == []
     assert {get_delivery(redis_client, d)["status"] for d in outcome.created} == {"dead"}
     assert get_event(redis_client, event_id)["status"] == "failed"
+
+
+def test_a_dead_at_rendering_delivery_stores_no_templates(redis_client, rules):
+    event_id = store_event(redis_client)
+    route_event(redis_client, rules, event_id, lambda _: None)
+    assert get_delivery(redis_client, f"{event_id}:confirmed:broken")["args"] == {}
+
+
+def test_rerender_after_the_template_is_fixed(redis_client, rules, echo_action):
+    from handlers.routing.route import rerender_delivery
+
+    event_id = store_event(redis_client)
+    route_event(redis_client, rules, event_id, lambda _: None)
+    broken = f"{event_id}:confirmed:broken"
+    assert "UndefinedError" in rerender_delivery(redis_client, rules, broken)  # still broken
+    fixed = parse_rules(ROUTES.replace("{{ payload.notes }}", "{{ payload.notes | default('none') }}"), {})
+    assert rerender_delivery(redis_client, fixed, broken) is None
+    delivery = get_delivery(redis_client, broken)
+    assert delivery["args"] == {"url": "https://echo.test/x", "json": {"notes": "none"}}
+    assert delivery["error_class"] == "" and delivery["last_error"] == ""
+    assert rerender_delivery(redis_client, fixed, f"{event_id}:confirmed:ticket") is None  # nothing to do
+    assert get_delivery(redis_client, f"{event_id}:confirmed:ticket")["args"]["json"]["id"] == 6

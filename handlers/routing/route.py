@@ -3,7 +3,9 @@
 Delivery ids are `<event>:<route>:<action>`, so routing an event again creates nothing
 twice. Order matters for safety:
 1. every delivery record is created (pending; or dead with the error when its args do
-   not render: one action's error does not stop the others);
+   not render: one action's error does not stop the others). A dead-at-rendering delivery
+   is stored with empty args and error_class TemplateRenderError, so replaying it as is can
+   never send raw templates to a vendor; `rerender_delivery` renders it again first;
 2. the event status is set (`routed`, or `ignored` when nothing matched) and rolled up
    (all deliveries dead at routing time -> `failed`), before any delivery is queued, so a
    fast delivery's roll-up is never overwritten;
@@ -17,7 +19,9 @@ from handlers.delivery.rollup import rollup_event
 from handlers.routing.match import match_routes
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.store.codec import now
-from handlers.store.deliveries import create_delivery, delivery_record, event_delivery_ids, get_delivery
+from handlers.store.deliveries import (
+    create_delivery, delivery_record, event_delivery_ids, get_delivery, update_delivery,
+)
 from handlers.store.events import get_event, set_event_status
 
 log = logging.getLogger(__name__)
@@ -57,7 +61,7 @@ def plan_deliveries(rules, event):
             try:
                 args, error = render_args(action["args"], context), ""
             except TemplateRenderError as exc:
-                args, error = action["args"], str(exc)
+                args, error = {}, str(exc)
             planned.append(PlannedDelivery(route["id"], action["id"], action["call"], args, error))
     return planned
 
@@ -100,3 +104,26 @@ def _new_status(current, outcome, all_delivery_ids):
     if outcome.created or current in ("received", "ignored"):
         return "routed"
     return current  # already routed (or rolled up by the delivery engine): leave it
+
+
+def rerender_delivery(redis_client, rules, delivery_id):
+    """Render a dead-at-rendering delivery's args again (current rules, stored event).
+
+    For replay: returns None when the delivery is ready to be queued (its args are stored,
+    its error cleared, or it never failed rendering), else the reason it still is not.
+    """
+    delivery = get_delivery(redis_client, delivery_id)
+    if delivery is None or delivery.get("error_class") != RENDER_ERROR_CLASS:
+        return None
+    event = get_event(redis_client, delivery["event_id"])
+    route = next((r for r in rules.routes if r["id"] == delivery["route_id"]), None)
+    action = next((a for a in (route or {}).get("actions", ()) if a["id"] == delivery["action_id"]), None)
+    if event is None or action is None:
+        return "its event, route or action no longer exists"
+    try:
+        args = render_args(action["args"], template_context(event))
+    except TemplateRenderError as exc:
+        update_delivery(redis_client, delivery_id, last_error=str(exc))
+        return str(exc)
+    update_delivery(redis_client, delivery_id, args=args, call=action["call"], error_class="", last_error="")
+    return None
