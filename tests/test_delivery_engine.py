@@ -170,3 +170,11 @@ def test_a_dead_letter_replayed_after_the_vendor_recovers_succeeds_once(engine_a
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["retrying", "dead", "succeeded"]
     assert len([r for r in foxoms_sim.requests if r.answered in (200, 201)]) == 1
     assert get_event(redis_client, delivery["event_id"])["status"] == "completed"
+
+
+def test_an_unknown_call_is_dead_at_once(engine_app, redis_client):
+    app = engine_app()
+    with running_worker(app):
+        delivery_id = queue_delivery(app, call="nosuch.vendor_call", args={})
+        delivery = ended(redis_client, delivery_id, "dead")
+    assert delivery["attempts"] == 1 and "nosuch.vendor_call" in delivery["last_error"]

@@ -22,6 +22,7 @@ from handlers.delivery.schedule import retry_delay, rides_countdown
 from handlers.delivery.verdict import judge
 from handlers.store.codec import iso
 from handlers.store.deliveries import append_attempt, get_delivery, update_delivery
+from handlers.vendors.base import PermanentVendorError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,11 @@ def deliver(rt, delivery_id, message_token=None):
                         before_request=rt.limits.before_request)
     result, error, clock = None, None, time.monotonic()
     try:
-        result = get_action(delivery["call"]).run(delivery["args"], ctx)
+        action = get_action(delivery["call"])
+    except KeyError as exc:  # the rules changed under a queued delivery: retrying cannot help
+        action, error = None, PermanentVendorError(str(exc.args[0]))
+    try:
+        result = action.run(delivery["args"], ctx) if action is not None else None
     except RateLimited as exc:
         return _postpone(rt, delivery, ctx.state, exc, lease_seconds)
     except Exception as exc:  # every failure is judged and recorded; nothing escapes unrecorded
