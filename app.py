@@ -6,13 +6,8 @@ from flask import Flask
 from handlers import errors, settings
 from handlers.redis_client import client_from_url, redact_url, resolve_url
 from handlers.rules import RulesError, load_rules
-from handlers.web import health
-from handlers.web import hooks
-from handlers.web import routes_api
-from handlers.cli import routes as routes_cli
-from handlers.cli import foxoms as foxoms_cli, send as send_cli
-from handlers.cli import admin as admin_cli
-from handlers.web import admin as admin_api, metrics as metrics_view
+from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
+from handlers.web import admin as admin_api, health, hooks, metrics as metrics_view, routes_api
 from tasks import celery_init_app, celery_settings
 
 
@@ -57,4 +52,7 @@ def load_rules_into(app):
 
 def _configure_logging(app):
     if not app.debug and not app.testing:
+        from flask.logging import default_handler
+
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        app.logger.removeHandler(default_handler)  # the root handler prints it once

@@ -48,7 +48,7 @@ def expand_variables(node, environ, where, problems, used=None):
             name = match.group(1)
             if name not in environ:
                 problems.append(f"{where}: environment variable ${{{name}}} is not set")
-                return ""
+                return match.group(0)  # reported once, above; keeps the schema quiet
             if used is not None:
                 used.add(environ[name])
             return environ[name]

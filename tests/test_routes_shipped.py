@@ -164,8 +164,6 @@ def test_paid_campaign_goes_to_accutics_and_foxoms(shipped_app):
     }
 
 
-@pytest.mark.xfail(strict=True, reason="Flask's built-in `flask routes` (URL map) shadows app.cli's `routes` group; "
-                                       "needs a flask.commands entry point (see the routing report)")
 def test_real_flask_command_line(redis_url):
     env = {**os.environ, **VARIABLES, "REDIS_URL": redis_url, "ROUTES_FILE": SHIPPED}
     flask = str(Path(sys.executable).with_name("flask"))

@@ -27,3 +27,10 @@ class InvalidBody(ServiceError):
 
     status = 400
     code = "invalid_json"
+
+
+class NotRenderable(ServiceError):
+    """The delivery died rendering its templates and still cannot be rendered."""
+
+    status = 409
+    code = "not_renderable"

@@ -2,7 +2,9 @@
 
 One delivery is replayed by the delivery engine (handlers/delivery/replay.py): back to
 `pending` with its attempts and state kept, out of hooks:dead and hooks:retries, its event
-re-opened (`routed`), and "delivery.deliver" queued under a fresh lease. Any delivery may
+re-opened (`routed`), and "delivery.deliver" queued under a fresh lease. A delivery that
+died rendering its templates is rendered again first, against the current rules; if it
+still cannot be rendered it stays dead (NotRenderable) and nothing is sent. Any delivery may
 be replayed on request, even one that succeeded; one a worker holds right now is refused.
 
 An event replay without a delivery id re-queues every *dead* delivery of the event. Routing
@@ -11,9 +13,10 @@ already has deliveries again would create nothing; only an event with no deliver
 (status `received` or `ignored`, e.g. after the rules changed) is set back to `received`
 and queued for "routing.route_event" [event_id].
 """
-from handlers.admin.errors import DeliveryInFlight, NotFound
+from handlers.admin.errors import DeliveryInFlight, NotFound, NotRenderable
 from handlers.delivery.replay import ReplayRefused
 from handlers.delivery.replay import replay_delivery as engine_replay_delivery
+from handlers.routing.route import rerender_delivery
 from handlers.store.deliveries import delivery_key, event_delivery_ids
 from handlers.store.events import get_event, set_event_status
 from handlers.store.keys import key
@@ -23,10 +26,14 @@ DEAD_LETTERS = key("dead")
 CHUNK_SIZE = 500
 
 
-def replay_delivery(redis_client, celery_app, delivery_id):
-    """Replay one delivery; NotFound (404) or DeliveryInFlight (409) when it cannot be."""
+def replay_delivery(redis_client, celery_app, delivery_id, rules=None):
+    """Replay one delivery; NotFound (404), DeliveryInFlight or NotRenderable (409)."""
     if not redis_client.exists(delivery_key(delivery_id)):
         raise NotFound(f"no delivery {delivery_id!r}")
+    if rules is not None:
+        reason = rerender_delivery(redis_client, rules, delivery_id)
+        if reason is not None:
+            raise NotRenderable(f"delivery {delivery_id!r} still cannot be rendered: {reason}")
     try:
         return engine_replay_delivery(redis_client, celery_app, delivery_id)
     except ReplayRefused as exc:
@@ -35,7 +42,7 @@ def replay_delivery(redis_client, celery_app, delivery_id):
         raise DeliveryInFlight(str(exc)) from exc
 
 
-def replay_event(redis_client, celery_app, event_id, delivery_id=None):
+def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=None):
     """Replay one delivery of the event, or the event (see the module docstring)."""
     if get_event(redis_client, event_id) is None:
         raise NotFound(f"no event {event_id!r}")
@@ -43,7 +50,7 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None):
     if delivery_id is not None:
         if delivery_id not in delivery_ids:
             raise NotFound(f"event {event_id!r} has no delivery {delivery_id!r}")
-        replay_delivery(redis_client, celery_app, delivery_id)
+        replay_delivery(redis_client, celery_app, delivery_id, rules)
         return {"event_id": event_id, "routing": False, "deliveries": [delivery_id]}
     if not delivery_ids:
         set_event_status(redis_client, event_id, "received")
@@ -51,7 +58,7 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None):
         return {"event_id": event_id, "routing": True, "deliveries": []}
     dead = [d for d in delivery_ids if redis_client.hget(delivery_key(d), "status") == "dead"]
     for dead_id in dead:
-        replay_delivery(redis_client, celery_app, dead_id)
+        replay_delivery(redis_client, celery_app, dead_id, rules)
     return {"event_id": event_id, "routing": False, "deliveries": dead}
 
 
@@ -70,16 +77,16 @@ def matching_dead_letters(redis_client, route=None, vendor=None):
     return matching
 
 
-def replay_dead_letters(redis_client, celery_app, route=None, vendor=None):
+def replay_dead_letters(redis_client, celery_app, route=None, vendor=None, rules=None):
     """Replay every matching dead letter: {"replayed": n, "delivery_ids": [...]}."""
     replayed = []
     for delivery_id in matching_dead_letters(redis_client, route, vendor):
         try:
-            replay_delivery(redis_client, celery_app, delivery_id)
+            replay_delivery(redis_client, celery_app, delivery_id, rules)
         except NotFound:
             redis_client.zrem(DEAD_LETTERS, delivery_id)  # its record is gone (retention)
             continue
-        except DeliveryInFlight:
-            continue  # a worker picked it up meanwhile
+        except (DeliveryInFlight, NotRenderable):
+            continue  # a worker picked it up meanwhile, or it still cannot be rendered
         replayed.append(delivery_id)
     return {"replayed": len(replayed), "delivery_ids": replayed}

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from handlers.admin.cursor import BadCursor, decode_cursor
-from handlers.admin.errors import DeliveryInFlight, NotFound
+from handlers.admin.errors import DeliveryInFlight, NotFound, NotRenderable
 from handlers.admin.params import DEFAULT_LIMIT, MAX_LIMIT
 from handlers.admin.queries import list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
@@ -63,8 +63,8 @@ def events_list(status, source, event, limit, cursor, as_json):
 def events_replay(event_id, delivery_id):
     """Re-queue the event's dead deliveries (or route it again if it has none)."""
     try:
-        queued = replay_event(*_services(), event_id, delivery_id)
-    except (NotFound, DeliveryInFlight) as exc:
+        queued = replay_event(*_services(), event_id, delivery_id, current_app.extensions["rules"])
+    except (NotFound, DeliveryInFlight, NotRenderable) as exc:
         raise click.ClickException(exc.message) from exc
     if queued["routing"]:
         click.echo(f"queued {event_id} for routing")
@@ -94,7 +94,7 @@ def dead_letters_list(route, vendor, limit, cursor, as_json):
 @click.option("--vendor")
 def dead_letters_replay(route, vendor):
     """Re-queue every dead delivery (or only those of --route / --vendor)."""
-    answer = replay_dead_letters(*_services(), route=route, vendor=vendor)
+    answer = replay_dead_letters(*_services(), route=route, vendor=vendor, rules=current_app.extensions["rules"])
     for delivery_id in answer["delivery_ids"]:
         click.echo(f"queued delivery {delivery_id}")
     click.echo(f"replayed {answer['replayed']} dead letters")

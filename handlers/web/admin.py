@@ -34,7 +34,7 @@ def events_show(event_id):
 @admin_required
 def events_replay(event_id):
     query = params.load(params.replay_schema, request.args.to_dict())
-    queued = replay_event(_redis(), _celery(), event_id, query["delivery"])
+    queued = replay_event(_redis(), _celery(), event_id, query["delivery"], current_app.extensions["rules"])
     return jsonify(queued=queued), 202
 
 
@@ -50,7 +50,7 @@ def dead_letters_index():
 def dead_letters_replay():
     filters = {**request.args.to_dict(), **params.json_object(request.get_data())}
     query = params.load(params.dead_letter_filter_schema, filters)
-    return jsonify(replay_dead_letters(_redis(), _celery(), **query)), 202
+    return jsonify(replay_dead_letters(_redis(), _celery(), **query, rules=current_app.extensions["rules"])), 202
 
 
 def init_app(app):

@@ -1,0 +1,131 @@
+"""Shared benchmark plumbing: a Redis, gunicorn servers, wrk runs, and ratio printing."""
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from handlers.embedded_redis import EmbeddedRedis  # noqa: E402
+
+
+def machine():
+    mem_kib = 0
+    with open("/proc/meminfo") as handle:
+        mem_kib = int(handle.readline().split()[1])
+    return f"{os.cpu_count()} cores, {mem_kib / 1024 / 1024:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def redis_for_bench():
+    """REDIS_URL when set, else an embedded Redis with an AOF like production."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    folder = tempfile.mkdtemp(prefix="bench-redis-")
+    server = EmbeddedRedis(folder, appendonly=True).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def gunicorn(app_spec, env, workers=2, worker_class="sync", port=None):
+    """Run `gunicorn app_spec` on a loopback port; yield its base URL."""
+    port = port or free_port()
+    args = [
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"), app_spec,
+        "--config", "/dev/null",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--worker-class", worker_class, "--log-level", "warning",
+    ]
+    process = subprocess.Popen(args, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/", process)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_http(url, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+WRK_SCRIPT = r"""
+local counter = 0
+local thread_id = 0
+local template = os.getenv("BENCH_BODY")
+function setup(thread)
+  thread:set("tid", math.random(1, 1000000000))
+end
+function init(args)
+  thread_id = tid or 0
+end
+function request()
+  counter = counter + 1
+  local body = string.gsub(template, "__UNIQUE__", thread_id .. "-" .. counter)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Hook-Token"] = os.getenv("BENCH_TOKEN")}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d errors=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk(url, body_template, token, seconds=10, connections=8, threads=1):
+    """Run wrk against `url`; each request's body has a unique id. Returns a dict of figures."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(WRK_SCRIPT)
+        script = handle.name
+    env = dict(os.environ, BENCH_BODY=body_template, BENCH_TOKEN=token)
+    output = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", script, url],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script)
+    match = re.search(r"BENCH (.*)", output)
+    figures = {k: int(v) for k, v in (pair.split("=") for pair in match.group(1).split())}
+    figures["rate"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def ratio_line(name, value, baseline, target, higher_is_better=True):
+    ratio = value / baseline if baseline else float("nan")
+    ok = ratio >= target if higher_is_better else ratio <= target
+    return f"{name}: {value:.1f} vs baseline {baseline:.1f} -> ratio {ratio:.2f} (target {'>=' if higher_is_better else '<='} {target}) {'OK' if ok else 'MISSED'}"

@@ -1,0 +1,67 @@
+"""bench/ingest: accepted webhooks per second through gunicorn, against a bare Flask app.
+
+    .venv/bin/python -m bench.ingest [--seconds 10] [--connections 8] [--workers 2] [--rounds 2]
+
+Both servers run under gunicorn with the same worker count and class, are loaded by the
+same wrk with the same bodies (each made unique so none is a duplicate), in the same run.
+Prints both rates, p50/p99 latency of both, and the ratio (target >= 0.7).
+"""
+import argparse
+import json
+import os
+import statistics
+import tempfile
+
+from bench.common import gunicorn, machine, ratio_line, redis_for_bench, wrk
+
+TOKEN = "bench-token"
+ROUTES = f"""
+sources:
+  foxoms:
+    type: foxoms
+    tokens: ["{TOKEN}"]
+    events: [bookingCreated]
+routes: []
+"""
+BODY = {
+    "id": 6, "name": "Booking __UNIQUE__", "start": 1547501100, "end": 1547538900,
+    "all_day": False, "notes": "bench", "status": [{"id": 2, "name": "Confirmed"}],
+    "client": [{"id": "4", "name": "Jane Someone", "type": "person"}],
+    "resources": [{"id": 2, "name": "Edit Suite 2"}, {"id": 7, "name": "Nik"}],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+    body = json.dumps({"data": BODY})
+    results = {"bare": [], "service": []}
+    with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes:
+        routes.write(ROUTES)
+        routes.flush()
+        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name)
+        for _ in range(options.rounds):
+            for name, spec in (("bare", "bench.bare_app:create_bare_app()"), ("service", "app:create_app()")):
+                with gunicorn(spec, env, options.workers, options.worker_class) as base:
+                    figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
+                    if figures["non2xx"] or figures["errors"]:
+                        raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
+                    results[name].append(figures)
+    print(f"machine: {machine()}; gunicorn {options.workers} x {options.worker_class}; wrk -c {options.connections} -d {options.seconds}s x {options.rounds} rounds")
+    summary = {}
+    for name, runs in results.items():
+        rate = statistics.median(r["rate"] for r in runs)
+        p50 = statistics.median(r["p50_us"] for r in runs) / 1000
+        p99 = statistics.median(r["p99_us"] for r in runs) / 1000
+        summary[name] = rate
+        print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
+
+
+if __name__ == "__main__":
+    main()
