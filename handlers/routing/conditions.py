@@ -4,7 +4,7 @@ A condition is a scalar (equality) or a dict of operators, all of which must hol
 `values` is what handlers.routing.paths.resolve found: [] means the field is missing,
 and a missing field matches only `exists: false` and `not`.
 
-Semantics (written down in docs/writing-routes.md):
+Semantics (written down in README.md, "Writing routes"):
 - equality is type-strict: 1 matches 1 and 1.0, never "1" or true;
 - a list value matches when any element does (equality, in, prefix, suffix, regex,
   gt/gte/lt/lte); `not_in` holds when no element is in the list;
