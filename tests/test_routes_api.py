@@ -137,7 +137,7 @@ def test_list_routes_hides_secrets(client):
     assert [r["id"] for r in answer["routes"]] == ["confirmed", "campaigns", "updates"]
     args = answer["routes"][0]["actions"][0]["args"]
     assert args["headers"]["X-Event"] == "{{ event.name }}"
-    assert args["headers"]["X-Custom-Auth"] == "${API_HEADER_SECRET}"  # the reference, not the value
+    assert args["headers"]["X-Custom-Auth"] == "[redacted]"  # a credential-named key is hidden, even as a ${VAR} reference
     assert_no_secrets(json.dumps(answer))
 
 

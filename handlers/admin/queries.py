@@ -1,7 +1,8 @@
 """Read-only views of stored events and dead letters, shaped for the admin API and CLI."""
 from handlers.admin.cursor import MAX_SCANNED, page
 from handlers.admin.errors import NotFound
-from handlers.admin.redact import redact, safe_headers
+from handlers.admin.redact import redact
+from handlers.inbound.headers import safe_headers
 from handlers.store.codec import iso
 from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event

@@ -8,10 +8,9 @@ Then the text is cut to EXCERPT_MAX_BYTES of UTF-8.
 import re
 from urllib.parse import urlsplit
 
-from handlers.vendors.base import REDACTED, is_secret_header
+from handlers.secrets import REDACTED, is_secret_name, setting_secrets
 
 EXCERPT_MAX_BYTES = 2048
-SECRET_SETTING_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
 MIN_SECRET_CHARS = 4  # shorter values would blank out ordinary words
 SECRET_NAMES = r"(?:access_token|api_key|apikey|api-key|token|secret|password|signing_secret|authorization)"
 PATTERNS = (
@@ -22,10 +21,7 @@ PATTERNS = (
 
 def config_secrets(config):
     """Credential values from the app config."""
-    values = [
-        value for name, value in config.items()
-        if isinstance(name, str) and name.endswith(SECRET_SETTING_SUFFIXES) and isinstance(value, str)
-    ]
+    values = setting_secrets(config)
     redis_url = config.get("REDIS_URL")
     if isinstance(redis_url, str) and "://" in redis_url:
         values.append(urlsplit(redis_url).password or "")
@@ -39,7 +35,7 @@ def arg_secrets(args):
     values = []
     headers = args.get("headers")
     if isinstance(headers, dict):
-        values += [v for k, v in headers.items() if is_secret_header(str(k)) and isinstance(v, str)]
+        values += [v for k, v in headers.items() if is_secret_name(k) and isinstance(v, str)]
     sign = args.get("sign")
     if isinstance(sign, str):
         values.append(sign)

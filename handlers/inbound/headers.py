@@ -1,29 +1,15 @@
 """Which request headers are kept with an event, and which identify a duplicate."""
 import hashlib
 
+from handlers.secrets import is_secret_name
 from handlers.store.keys import key
 
-DROPPED_HEADERS = {
-    "authorization",
-    "proxy-authorization",
-    "x-hook-token",
-    "webhook-signature",
-    "cookie",
-    "set-cookie",
-}
-SECRET_WORDS = ("token", "secret", "signature", "password", "auth", "api-key", "apikey", "session", "cookie")
 IDEMPOTENCY_HEADERS = ("webhook-id", "Idempotency-Key")
 
 
 def safe_headers(headers):
     """The headers worth keeping: no tokens, secrets, signatures or cookies."""
-    kept = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in DROPPED_HEADERS or any(word in lowered for word in SECRET_WORDS):
-            continue
-        kept[name] = value
-    return kept
+    return {name: value for name, value in headers.items() if not is_secret_name(name)}
 
 
 def dedupe_key(source, event_name, raw_body, headers):

@@ -4,17 +4,14 @@ Hidden: the values of ${VAR}s in routes.yaml, secret-looking settings (*_TOKEN, 
 *_SECRET, *_PASSWORD), and the values of secret-looking keys (authorization, token, sign,
 api_key, secret, password, signature...) in any mapping.
 """
-import re
+from handlers.secrets import REDACTED, is_secret_name, setting_secrets
 
-REDACTED = "[redacted]"
-SECRET_SETTING = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD)$")
-SECRET_KEY = re.compile(r"(authori[sz]ation|token|api[_-]?key|secret|password|signature|cookie|^sign$)", re.I)
 MIN_SECRET_LENGTH = 8  # shorter values are too likely to be ordinary words
 
 
 def secret_values(config, rules=None):
     """Every known secret string, longest first."""
-    values = {v for k, v in (config or {}).items() if isinstance(v, str) and SECRET_SETTING.search(str(k))}
+    values = set(setting_secrets(config))
     if rules is not None:
         values |= set(rules.extra.get("variable_values", ()))
         for source in rules.sources.values():
@@ -27,7 +24,7 @@ def scrub(node, secrets):
     """A copy of node with secret-keyed values and every known secret string replaced."""
     if isinstance(node, dict):
         return {
-            k: REDACTED if isinstance(k, str) and SECRET_KEY.search(k) and isinstance(v, str) else scrub(v, secrets)
+            k: REDACTED if isinstance(k, str) and is_secret_name(k) and isinstance(v, str) else scrub(v, secrets)
             for k, v in node.items()
         }
     if isinstance(node, list):

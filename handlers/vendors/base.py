@@ -2,15 +2,12 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-SECRET_HEADERS = ("authorization", "x-api-key", "webhook-signature", "x-hook-token", "cookie")
-SECRET_HEADER_WORDS = ("auth", "token", "key", "secret", "signature", "cookie", "password", "session")
-REDACTED = "[redacted]"
+from handlers.secrets import REDACTED, is_secret_name
 
 
 def is_secret_header(name):
     """Headers whose values never leave the process (explain, attempt logs, errors)."""
-    lowered = name.lower()
-    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_HEADER_WORDS)
+    return is_secret_name(name)
 
 
 @dataclass
