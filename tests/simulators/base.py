@@ -40,6 +40,7 @@ class RecordedRequest:
     body: bytes
     json: Any = None            # the parsed body, or None when it is not JSON
     answered: int | None = None  # the status the simulator answered with
+    arrived: float = field(default_factory=time.time)  # when the request came in (epoch seconds)
 
     def header(self, name, default=None):
         return self.headers.get(name, default)

@@ -1,0 +1,79 @@
+"""Each Procfile process starts with the project's own settings and stops within
+Heroku's 30 s after SIGTERM."""
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.helpers import wait_for
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STOP_LIMIT_SECONDS = 30  # Heroku sends SIGKILL after this
+
+
+def procfile():
+    with open(os.path.join(REPO, "Procfile")) as handle:
+        return dict(line.split(":", 1) for line in handle.read().splitlines() if line.strip())
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def web_ready(port):
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+READY = {
+    "web": lambda port, log: web_ready(port),
+    "worker": lambda port, log: b"ready." in log.read_bytes(),
+    "scheduler": lambda port, log: b"beat: Starting" in log.read_bytes(),
+}
+
+
+def test_procfile_has_the_three_processes():
+    assert set(procfile()) == {"web", "worker", "scheduler"}
+    assert procfile()["web"].strip() == 'gunicorn "app:create_app()"'
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "scheduler"])
+def test_process_starts_and_stops_on_sigterm(name, redis_url, routes_file, tmp_path):
+    port = free_port()
+    log = tmp_path / f"{name}.log"
+    env = dict(
+        os.environ,
+        REDIS_URL=redis_url,
+        ROUTES_FILE=routes_file(),
+        PORT=str(port),
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
+        PYTHONUNBUFFERED="1",
+    )
+    os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
+    command = procfile()[name].strip()
+    if name == "scheduler":
+        command = command.replace("var/celerybeat-schedule", str(tmp_path / "beat-schedule"))
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, shell=True, cwd=REPO, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: process.poll() is not None or READY[name](port, log), timeout=60,
+                 interval=0.2, message=f"{name} to start")
+        assert process.poll() is None, log.read_text()[-2000:]
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(STOP_LIMIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode is not None
