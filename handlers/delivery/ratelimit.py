@@ -4,7 +4,7 @@
 allows at most that many requests in any window of that length. One Lua script keeps
 a moving-window log per vendor (a sorted set of request times) and reads the time from
 Redis itself, so workers on different machines share one clock. The window is
-stretched by WINDOW_MARGIN_FRACTION: requests leave our workers at least 1.05 s apart
+stretched by WINDOW_MARGIN_FRACTION: requests leave our workers at least 1.03 s apart
 under "1/second", so that network jitter never lets two arrive at the vendor within
 one second. A vendor without a configured limit is unlimited.
 
@@ -18,7 +18,7 @@ import limits
 
 from handlers.store.keys import key
 
-WINDOW_MARGIN_FRACTION = 0.05
+WINDOW_MARGIN_FRACTION = 0.03
 COOLDOWN_DEFAULT_SECONDS = 5.0
 COOLDOWN_MAX_SECONDS = 3600.0
 
