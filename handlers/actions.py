@@ -17,6 +17,7 @@ class ActionContext:
     session: requests.Session            # one session per worker process
     state: dict = field(default_factory=dict)  # kept between attempts of one delivery
     before_request: Callable[[str], None] = lambda vendor: None  # rate-limit hook, per HTTP request
+    delivery_id: str = ""                # the delivery being attempted ("" outside the delivery engine)
 
 
 @dataclass

@@ -55,7 +55,7 @@ def deliver(rt, delivery_id, message_token=None):
     if leases.take_lease(rt.redis, delivery_id, message_token, started, started + lease_seconds) is None:
         return "busy"
     ctx = ActionContext(config=rt.config, session=rt.session, state=delivery["state"],
-                        before_request=rt.limits.before_request)
+                        before_request=rt.limits.before_request, delivery_id=delivery_id)
     result, error, clock = None, None, time.monotonic()
     try:
         action = get_action(delivery["call"])

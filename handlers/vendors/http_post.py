@@ -31,6 +31,11 @@ def signing_key(secret):
     return secret.encode("utf-8")
 
 
+def webhook_id_for(delivery_id):
+    """The Standard Webhooks `webhook-id` of a delivery: the same for every attempt and re-send."""
+    return "msg_" + hashlib.sha256(str(delivery_id).encode()).hexdigest()[:32]
+
+
 def sign_body(secret, webhook_id, timestamp, body):
     """Standard Webhooks signature header value: v1,<base64 HMAC-SHA256 of id.timestamp.body>."""
     content = f"{webhook_id}.{timestamp}.".encode() + body
@@ -127,6 +132,13 @@ class HTTPPost(ClientAction):
     required = ("url", "json")
     optional = ("headers", "sign")
     client_class = WebhookClient
+
+    def run(self, args, ctx):
+        # Derived from the delivery id rather than drawn at random: an attempt cut short by a
+        # crash (kill -9) never stores its state, and the re-sent attempt must carry the same id.
+        if args.get("sign") and ctx.delivery_id:
+            ctx.state.setdefault("webhook_id", webhook_id_for(ctx.delivery_id))
+        return super().run(args, ctx)
 
     def perform(self, client, args, state):
         # One webhook-id for every attempt of this delivery, so receivers can deduplicate.
