@@ -109,3 +109,72 @@ def test_kill_9_during_a_burst_loses_nothing(make_app, redis_url, redis_client, 
           f"{len(in_flight)} deliveries in flight at the kill, all completed {recovered:.1f} s after the kill")
     assert twice_deliveries <= in_flight, "only deliveries in flight at the kill may arrive twice"
     assert max(twice.values(), default=1) <= 2
+
+
+# --- 2. stop Redis for 10 s during ingest ---------------------------------------------------
+
+REDIS_DOWN_SECONDS = 10
+SEND_PAUSE_SECONDS = 0.02
+RECEIVER_SECONDS = 0.1
+
+
+@pytest.fixture
+def stoppable_redis(tmp_path):
+    """An embedded Redis of this test's own, with its append-only file: stop() and start() again."""
+    server = EmbeddedRedis(tmp_path / "redis", appendonly=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.timeout(240)
+def test_redis_down_for_10_s_answers_503_and_loses_nothing(make_app, stoppable_redis, http_sim, routes_file, processes):  # noqa: F811
+    routes = drill_routes(http_sim.origin + "/hook")
+    url = stoppable_redis.url
+    app = make_app(routes, REDIS_URL=url)
+    group = processes(REDIS_URL=url, ROUTES_FILE=routes_file(routes, name="worker-routes.yaml"),
+                      HTTP_ALLOW_PRIVATE="true", DELIVERY_LEASE_SECONDS=LEASE_SECONDS, ROUTING_GRACE_SECONDS=5)
+    group.worker()
+    group.worker()
+    group.beat()
+    http_sim.slow(RECEIVER_SECONDS)  # deliveries lag behind ingest: a backlog is queued when Redis stops
+    with ServedApp(app) as served:
+        sender = Sender(served.url, pause=SEND_PAUSE_SECONDS, timeout=5).start()
+        wait_for(lambda: len(sender.accepted()) >= 50, timeout=30, message="50 events accepted")
+        backlog = len(sender.accepted()) - len(delivered_numbers(http_sim))
+        going = time.time()
+        stoppable_redis.stop()  # SIGTERM: the append-only file is flushed
+        down = time.time()
+        time.sleep(REDIS_DOWN_SECONDS)
+        restarting = time.time()
+        stoppable_redis.start()  # same socket, same folder: the data comes back from the file
+        up = time.time()
+        wait_for(lambda: len([a for a in sender.answers if a.sent > up and a.status == 202]) >= 50, timeout=60,
+                 message="50 events accepted after the restart")
+        sender.stop()
+    answers = sender.answers
+    while_down = [a for a in answers if a.sent >= down and a.answered <= restarting]
+    statuses = sorted({a.status for a in answers})
+    first_202_after = min(a.answered for a in answers if a.sent > up and a.status == 202) - up
+    accepted = sender.accepted()
+    print(f"\nRedis drill: {len(answers)} requests, {len(accepted)} answered 202; while Redis was down "
+          f"({up - going:.1f} s): {len(while_down)} requests, "
+          f"{sum(a.status == 503 for a in while_down)} answered 503, {sum(a.status == 202 for a in while_down)} 202; "
+          f"first 202 {first_202_after:.2f} s after the restart; {backlog} accepted and not yet delivered "
+          f"when Redis stopped; statuses seen {statuses}")
+    assert len(while_down) >= 50
+    assert backlog > 0
+    assert [a.status for a in while_down] == [503] * len(while_down)
+    assert set(statuses) <= {202, 503}
+
+    store = client_from_url(url)
+    assert all(get_event(store, a.event_id) is not None for a in accepted), "an accepted event is gone"
+    accepted_numbers = {a.number for a in accepted}
+    wait_for(lambda: accepted_numbers <= delivered_numbers(http_sim), timeout=120, interval=0.5,
+             message="every accepted event delivered")
+    print(f"Redis drill: every accepted event delivered {time.time() - up:.1f} s after the restart; "
+          f"{sum(len(r) > 1 for r in arrivals_by_number(http_sim).values())} arrived more than once")
+    assert completed(store, [a.event_id for a in accepted])
+    refused = {a.number for a in while_down}
+    assert not refused & set(arrivals_by_number(http_sim)), "an event answered 503 was delivered"
