@@ -7,9 +7,11 @@ Each drill prints its figures (duplicates, 503 counts, attempts against the sche
 """
 import logging
 import time
+from collections import Counter
 from datetime import datetime
 
 import pytest
+import requests
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +26,8 @@ from tests.drill_helpers import (
 )
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
+from tests.test_hooks_status import ROUTES as PROPERTY_ROUTES
+from tests.test_inbound_property import CONTENT_TYPES, PATHS, RIGHT_TOKEN, TOKENS, bodies, header_text, headers
 
 pytestmark = pytest.mark.slow
 
@@ -175,6 +179,134 @@ def test_redis_down_for_10_s_answers_503_and_loses_nothing(make_app, stoppable_r
              message="every accepted event delivered")
     print(f"Redis drill: every accepted event delivered {time.time() - up:.1f} s after the restart; "
           f"{sum(len(r) > 1 for r in arrivals_by_number(http_sim).values())} arrived more than once")
-    assert completed(store, [a.event_id for a in accepted])
+    wait_for(lambda: completed(store, [a.event_id for a in accepted]), timeout=30, interval=0.2,
+             message="every accepted event completed")  # the last answers may still be being recorded
     refused = {a.number for a in while_down}
     assert not refused & set(arrivals_by_number(http_sim)), "an event answered 503 was delivered"
+
+
+# --- 3. the vendor answers 503 for 30 s, then recovers --------------------------------------
+
+SCHEDULE = [1, 2, 4, 8, 16, 32]  # 63 s in all: covers 30 s of 503 with room to spare
+OUTAGE_SECONDS = 30
+OUTAGE_EVENTS = 40
+JITTER = 0.10  # handlers.delivery.schedule.JITTER_FRACTION
+BOOKKEEPING_SECONDS = 0.1  # between the end of the request and the due time being computed
+SCHEDULING_SLACK_SECONDS = 2.0  # a due countdown waits for a free worker and the timer's tick
+CLOCK_SECONDS = 0.01  # timestamps are stored to the millisecond
+
+
+def epoch(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def possible_attempt_counts(first_started, recovered):
+    """How many attempts the schedule allows when the vendor recovers at `recovered`: the
+    k-th attempt is the first to start after it; attempt n starts between the jitter bounds."""
+    earliest, latest = [first_started], [first_started]
+    for delay in SCHEDULE:
+        earliest.append(earliest[-1] + delay * (1 - JITTER))
+        latest.append(latest[-1] + delay * (1 + JITTER) + BOOKKEEPING_SECONDS + SCHEDULING_SLACK_SECONDS)
+    return {k for k in range(1, len(SCHEDULE) + 2)
+            if (k == 1 or earliest[k - 2] < recovered + 1) and latest[k - 1] >= recovered - 1}
+
+
+def schedule_problems(attempts):
+    """Where the attempts of one delivery stray from SCHEDULE (jitter, bookkeeping and slack allowed)."""
+    problems = []
+    for number, (attempt, following) in enumerate(zip(attempts, attempts[1:]), start=1):
+        planned = SCHEDULE[number - 1]
+        started, due = epoch(attempt["started_at"]), epoch(attempt["next_attempt_at"])
+        delay = due - started - attempt["duration_ms"] / 1000
+        if not planned * (1 - JITTER) - CLOCK_SECONDS <= delay <= planned * (1 + JITTER) + BOOKKEEPING_SECONDS:
+            problems.append(f"attempt {number}: delay {delay:.3f} s for a scheduled {planned} s")
+        late = epoch(following["started_at"]) - due
+        if not -CLOCK_SECONDS <= late <= SCHEDULING_SLACK_SECONDS:
+            problems.append(f"attempt {number + 1} started {late:+.3f} s from its due time")
+    return problems
+
+
+@pytest.mark.timeout(240)
+def test_vendor_503_for_30_s_then_everything_is_delivered_on_schedule(make_app, redis_url, redis_client, http_sim, routes_file, processes):  # noqa: F811
+    routes = drill_routes(http_sim.origin + "/hook")
+    app = make_app(routes)
+    retry_schedule = ",".join(str(delay) for delay in SCHEDULE)
+    group = processes(REDIS_URL=redis_url, ROUTES_FILE=routes_file(routes, name="worker-routes.yaml"),
+                      HTTP_ALLOW_PRIVATE="true", RETRY_SCHEDULE=retry_schedule)
+    group.worker()
+    group.worker()
+    http_sim.answer(503, {"error": "down for maintenance"})
+    outage_began = time.time()
+    with ServedApp(app) as served:
+        sender = Sender(served.url, count=OUTAGE_EVENTS).start()
+        sender.join(timeout=60)
+        assert [a.status for a in sender.answers] == [202] * OUTAGE_EVENTS
+        time.sleep(max(0.0, outage_began + OUTAGE_SECONDS - time.time()))
+        http_sim.answer(200, {"ok": True})
+        recovered = time.time()
+        event_ids = [a.event_id for a in sender.answers]
+        wait_for(lambda: completed(redis_client, event_ids), timeout=120, interval=0.5, message="every event completed")
+        session = requests.Session()
+        details = [session.get(f"{served.url}/api/events/{event_id}", headers=ADMIN).json() for event_id in event_ids]
+
+    answered = [r.answered for r in http_sim.requests]
+    counts, problems = {}, []
+    for detail in details:
+        [delivery] = detail["deliveries"]
+        attempts = delivery["attempts"]
+        assert delivery["status"] == "succeeded", delivery
+        assert [a["status"] for a in attempts] == [503] * (len(attempts) - 1) + [200], attempts
+        assert [a["outcome"] for a in attempts] == ["retrying"] * (len(attempts) - 1) + ["succeeded"], attempts
+        allowed = possible_attempt_counts(epoch(attempts[0]["started_at"]), recovered)
+        assert len(attempts) in allowed, (len(attempts), allowed, attempts)
+        counts[len(attempts)] = counts.get(len(attempts), 0) + 1
+        problems += [f"{detail['id']} {problem}" for problem in schedule_problems(attempts)]
+    print(f"\n503 drill: {OUTAGE_EVENTS} events, receiver answered 503 {answered.count(503)} times and 200 "
+          f"{answered.count(200)} times; deliveries by attempt count {dict(sorted(counts.items()))}; "
+          f"schedule {SCHEDULE} s; all delivered {time.time() - recovered:.1f} s after the recovery")
+    assert not problems, "\n".join(problems)
+    assert delivered_numbers(http_sim) == set(range(OUTAGE_EVENTS))
+    assert answered.count(200) == OUTAGE_EVENTS  # no crash here: nothing is sent twice
+    assert answered.count(503) == sum((k - 1) * n for k, n in counts.items())  # every 503 is a recorded attempt
+
+
+# --- 4. 10 000 random inbound requests --------------------------------------------------------
+
+RANDOM_REQUESTS = 10_000
+
+
+@pytest.mark.timeout(600)
+def test_10000_random_requests_never_5xx(make_app, redis_client):
+    app = make_app(PROPERTY_ROUTES)
+    client = app.test_client()
+    statuses = Counter()
+
+    @settings(max_examples=RANDOM_REQUESTS, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(path=st.sampled_from(PATHS), token=st.one_of(st.none(), st.sampled_from(TOKENS), header_text),
+           content_type=st.sampled_from(CONTENT_TYPES), body=bodies, extra_headers=headers, right_token=st.booleans())
+    def one_request(path, token, content_type, body, extra_headers, right_token):
+        redis_client.flushdb()
+        request_headers = dict(extra_headers)
+        if content_type:
+            request_headers["Content-Type"] = content_type
+        if right_token:
+            token = RIGHT_TOKEN.get(path.split("/")[2 if "foxoms" in path else 3], "wrong")
+        query = {"token": token} if token is not None else {}
+        response = client.post(path, data=body, headers=request_headers, query_string=query)
+        statuses[response.status_code] += 1
+        event(f"status {response.status_code}")
+        assert response.status_code < 500, response.get_data(as_text=True)
+        assert response.is_json
+        if response.status_code != 202:
+            assert "error" in response.get_json()
+            assert redis_client.keys("*") == []
+            return
+        event_id = response.get_json()["event_id"]
+        assert get_event(redis_client, event_id) is not None
+        assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [event_id]
+        assert [decode_task_message(m)[1] for m in redis_client.lrange("celery", 0, -1)] == [[event_id]]
+
+    one_request()
+    print(f"\nrandom requests: {sum(statuses.values())} sent, by status {dict(sorted(statuses.items()))}")
+    assert sum(statuses.values()) >= RANDOM_REQUESTS
