@@ -5,6 +5,11 @@
 Both servers run under gunicorn with the same worker count and class, are loaded by the
 same wrk with the same bodies (each made unique so none is a duplicate), in the same run.
 Prints both rates, p50/p99 latency of both, and the ratio (target >= 0.7).
+
+With --reference (the default) a third app runs in the same rounds: the bare app plus one
+Redis XADD of the body. It is not the baseline; it shows what one Redis round trip costs
+on this machine, so that the gap between it and the service is our own work.
+The worker count and class default to gunicorn.conf.py's production values (2 x sync).
 """
 import argparse
 import json
@@ -38,15 +43,21 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-reference", dest="reference", action="store_false")
     options = parser.parse_args()
     body = json.dumps({"data": BODY})
-    results = {"bare": [], "service": []}
-    with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes:
+    apps = [("bare", "bench.bare_app:create_bare_app()"), ("service", "app:create_app()")]
+    if options.reference:
+        apps.append(("xadd-ref", "bench.reference_app:create_reference_app()"))
+    results = {name: [] for name, _ in apps}
+    with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes, \
+            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes.write(ROUTES)
         routes.flush()
-        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name)
+        # multiprocess Prometheus counters, as gunicorn.conf.py sets up in production
+        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
         for _ in range(options.rounds):
-            for name, spec in (("bare", "bench.bare_app:create_bare_app()"), ("service", "app:create_app()")):
+            for name, spec in apps:
                 with gunicorn(spec, env, options.workers, options.worker_class) as base:
                     figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
                     if figures["non2xx"] or figures["errors"]:
@@ -59,8 +70,11 @@ def main():
         p50 = statistics.median(r["p50_us"] for r in runs) / 1000
         p99 = statistics.median(r["p99_us"] for r in runs) / 1000
         summary[name] = rate
-        print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+        rounds = ", ".join(f"{r['rate']:.0f}" for r in runs)
+        print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})")
     print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
+    if options.reference:
+        print(f"reference (bare + one XADD, not a target): ratio {summary['xadd-ref'] / summary['bare']:.2f}")
 
 
 if __name__ == "__main__":
