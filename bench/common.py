@@ -129,3 +129,118 @@ def ratio_line(name, value, baseline, target, higher_is_better=True):
     ratio = value / baseline if baseline else float("nan")
     ok = ratio >= target if higher_is_better else ratio <= target
     return f"{name}: {value:.1f} vs baseline {baseline:.1f} -> ratio {ratio:.2f} (target {'>=' if higher_is_better else '<='} {target}) {'OK' if ok else 'MISSED'}"
+
+
+# --- Celery workers and helpers for the pipeline, rate-limit and memory benches ----------
+
+def quiet_simulators():
+    """Simulators run in this process on werkzeug's server: no line per request."""
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def bench_celery(redis_url):
+    """A Celery client with the service's settings: sends to and inspects the same queues."""
+    from celery import Celery
+
+    from tasks import celery_settings
+
+    client = Celery("bench", set_as_current=False)
+    client.config_from_object(celery_settings(redis_url))
+    return client
+
+
+@contextmanager
+def celery_workers(env, count=1, concurrency=2, pool="prefork", app="tasks.worker", log_dir=None, redis_url=None):
+    """Start `count` `celery -A app worker` subprocesses; yield their Popen objects once
+    every one answers a ping. Stopped with SIGTERM (warm shutdown), killed after 30 s."""
+    log_dir = log_dir or tempfile.mkdtemp(prefix="bench-celery-")
+    processes = []
+    tag = f"{os.getpid()}-{time.monotonic_ns() % 100000}"
+    try:
+        for number in range(count):
+            log = open(os.path.join(log_dir, f"worker{number}.log"), "wb")
+            args = [sys.executable, "-m", "celery", "-A", app, "worker", "--pool", pool,
+                    "--concurrency", str(concurrency), "--loglevel", "WARNING",
+                    "--without-gossip", "--without-mingle", "--hostname", f"bench{number}-{tag}@%h"]
+            processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+            log.close()
+        client = bench_celery(redis_url or env["REDIS_URL"])
+        deadline = time.monotonic() + 60
+        while True:
+            for process in processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"celery worker exited with {process.returncode}; logs in {log_dir}")
+            replies = client.control.ping(timeout=0.5) or []
+            if sum(1 for reply in replies for name in reply if tag in name) >= count:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"celery workers did not answer a ping in 60 s; logs in {log_dir}")
+        client.close()
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def post_events(url, token, bodies, threads=4, timeout=10):
+    """POST every body (JSON text) to `url` from `threads` keep-alive sessions.
+    Returns the number of 202 answers; raises on anything else."""
+    import threading
+
+    bodies = list(bodies)
+    lock = threading.Lock()
+    failures, accepted = [], [0]
+
+    def run(part):
+        session = requests.Session()
+        headers = {"Content-Type": "application/json", "X-Hook-Token": token}
+        for body in part:
+            answer = session.post(url, data=body.encode(), headers=headers, timeout=timeout)
+            with lock:
+                if answer.status_code == 202:
+                    accepted[0] += 1
+                else:
+                    failures.append((answer.status_code, answer.text[:200]))
+        session.close()
+
+    workers = [threading.Thread(target=run, args=(bodies[index::threads],)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} POSTs were not accepted, e.g. {failures[0]}")
+    return accepted[0]
+
+
+def wait_until(condition, timeout, interval=0.01, message="condition"):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def queue_drained(redis_client, queue="celery"):
+    """Nothing waiting in the queue and nothing delivered but unacknowledged (acks_late)."""
+    pipe = redis_client.pipeline(transaction=False)
+    pipe.llen(queue)
+    pipe.hlen("unacked")
+    waiting, unacked = pipe.execute()
+    return waiting == 0 and unacked == 0
+
+
+def write_routes(text):
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="bench-routes-", delete=False)
+    handle.write(text)
+    handle.close()
+    return handle.name

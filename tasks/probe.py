@@ -10,3 +10,8 @@ def write_probe(token, value):
     """Store `value` under the probe key `token` for 5 minutes (readiness drills, tests)."""
     current_app.extensions["redis"].set(key("probe", token), value, ex=300)
     return value
+
+
+@shared_task(name="probe.noop")
+def noop():
+    """Does nothing: the baseline of bench/pipeline (what a task costs the worker by itself)."""
