@@ -1,0 +1,115 @@
+"""bench/ratelimit: a vendor's rate limit holds across worker processes, and is used up.
+
+    .venv/bin/python -m bench.ratelimit [--foxoms 60] [--itglue 150] [--itglue-limit "50/5 seconds"]
+
+Four `celery -A tasks.worker worker --pool solo` processes share the deliveries (one
+gunicorn takes the events in). Two runs, one after the other, same workers:
+
+- FoxOMS: its simulator answers 429 above 1 request/second; FOXOMS_RATE_LIMIT=1/second;
+  60 bookingCreated events, each one foxoms.create.
+- IT Glue: 3000 requests per 5 minutes scaled down to 50 per 5 seconds (the same
+  10/s mean, a burst of 50 allowed), simulator and ITGLUE_RATE_LIMIT alike; 150
+  contactCreated events, each one itglue.create.
+
+Targets: 0 answers 429, and the achieved rate >= 0.95 x the nominal rate. The achieved
+rate leaves out the burst the window allows at the start: (calls - limit) / (last call -
+first call); for 1/second that is (60 - 1) / span. The IT Glue count must be a multiple of
+its limit (whole windows: 150 = 3 x 50 takes two windows after the first burst).
+"""
+import argparse
+import json
+import os
+import tempfile
+import time
+
+from bench.common import (celery_workers, gunicorn, machine, post_events, quiet_simulators, ratio_line,
+                          redis_for_bench, wait_until, write_routes)
+from tests.simulators.base import parse_rate
+from tests.simulators.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
+from tests.simulators.itglue import DEFAULT_KEY as ITGLUE_KEY, ITGlueSimulator
+
+TOKEN = "bench-token"
+ROUTES = f"""
+sources:
+  foxoms:
+    type: foxoms
+    tokens: ["{TOKEN}"]
+    events: [bookingCreated, contactCreated]
+routes:
+  - id: booking-to-foxoms
+    source: foxoms
+    events: [bookingCreated]
+    actions:
+      - id: project
+        call: foxoms.create
+        args:
+          module: project
+          fields:
+            name: "Booking {{{{ payload.name }}}}"
+  - id: contact-to-itglue
+    source: foxoms
+    events: [contactCreated]
+    actions:
+      - id: organization
+        call: itglue.create
+        args:
+          type: organizations
+          attributes:
+            name: "{{{{ payload.name }}}}"
+"""
+
+
+def run(base, simulator, event, count, limit, period_seconds, timeout):
+    """POST `count` events; wait for `count` accepted calls; return (calls, 429s, achieved/s)."""
+    simulator.reset()
+    bodies = [json.dumps({"data": {"id": number, "name": f"Bench {event} {number}"}}) for number in range(count)]
+    post_events(f"{base}/hooks/foxoms/{event}", TOKEN, bodies, threads=2)
+    accepted = lambda: [call for call in list(simulator.requests) if call.answered and 200 <= call.answered < 300]
+    wait_until(lambda: len(accepted()) >= count, timeout=timeout, interval=0.05, message=f"{count} {event} calls")
+    calls = list(simulator.requests)
+    refused = sum(1 for call in calls if call.answered == 429)
+    times = sorted(call.arrived for call in accepted())
+    achieved = (len(times) - limit) / (times[-1] - times[0])
+    return len(times), refused, achieved, period_seconds and limit / period_seconds
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--foxoms", type=int, default=60, help="FoxOMS deliveries")
+    parser.add_argument("--itglue", type=int, default=150, help="IT Glue deliveries")
+    parser.add_argument("--itglue-limit", default="50/5 seconds", help="IT Glue's 3000/5 minutes, scaled down")
+    parser.add_argument("--processes", type=int, default=4, help="worker processes")
+    options = parser.parse_args()
+    quiet_simulators()
+    itglue_limit, itglue_period = parse_rate(options.itglue_limit)
+    if options.itglue % itglue_limit:
+        parser.error(f"--itglue must be a multiple of the limit ({itglue_limit}): whole windows")
+    lines = []
+    with redis_for_bench() as redis_url, FoxOMSSimulator(rate_limit=(1, 1.0)) as foxoms, \
+            ITGlueSimulator(rate_limit=(itglue_limit, itglue_period)) as itglue, \
+            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
+        routes = write_routes(ROUTES)
+        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, PROMETHEUS_MULTIPROC_DIR=metrics_dir,
+                   FOXOMS_BASE_URL=foxoms.url, FOXOMS_API_TOKEN=FOXOMS_TOKEN, FOXOMS_RATE_LIMIT="1/second",
+                   ITGLUE_BASE_URL=itglue.url, ITGLUE_API_KEY=ITGLUE_KEY, ITGLUE_RATE_LIMIT=options.itglue_limit)
+        try:
+            with gunicorn("app:create_app()", env, workers=1) as base, \
+                    celery_workers(env, count=options.processes, concurrency=1, pool="solo"):
+                for name, simulator, event, count, limit, period in (
+                    ("foxoms 1/second", foxoms, "bookingCreated", options.foxoms, 1, 1.0),
+                    (f"itglue {options.itglue_limit}", itglue, "contactCreated", options.itglue, itglue_limit, itglue_period),
+                ):
+                    started = time.monotonic()
+                    calls, refused, achieved, nominal = run(base, simulator, event, count, limit, period,
+                                                            timeout=60 + 3 * count * period / limit)
+                    lines.append(f"{name}: {calls} calls in {time.monotonic() - started:.1f} s, {refused} answered 429 "
+                                 f"(target 0) {'OK' if refused == 0 else 'MISSED'}")
+                    lines.append(ratio_line(f"{name} achieved/s", achieved, nominal, 0.95))
+        finally:
+            os.unlink(routes)
+    print(f"machine: {machine()}; {options.processes} worker processes (celery --pool solo)")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
