@@ -28,5 +28,13 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
+# make bench: the four benchmarks under bench/ (figures, commands and machine in docs/benchmarks.md).
+# Each starts its own Redis (embedded, unless REDIS_URL is set), servers, workers and simulators.
+bench: $(STAMP)
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.ratelimit
+	$(BIN)/python -m bench.memory
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -50,6 +50,13 @@ def redis_for_bench():
 @contextmanager
 def gunicorn(app_spec, env, workers=2, worker_class="sync", port=None):
     """Run `gunicorn app_spec` on a loopback port; yield its base URL."""
+    with gunicorn_server(app_spec, env, workers, worker_class, port) as (base, _):
+        yield base
+
+
+@contextmanager
+def gunicorn_server(app_spec, env, workers=2, worker_class="sync", port=None):
+    """Run `gunicorn app_spec` on a loopback port; yield (base URL, master Popen)."""
     port = port or free_port()
     args = [
         os.path.join(os.path.dirname(sys.executable), "gunicorn"), app_spec,
@@ -61,7 +68,7 @@ def gunicorn(app_spec, env, workers=2, worker_class="sync", port=None):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/", process)
-        yield base
+        yield base, process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -244,3 +251,28 @@ def write_routes(text):
     handle.write(text)
     handle.close()
     return handle.name
+
+
+def children(pid):
+    """The pids whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def peak_rss_mib(pid):
+    """VmHWM: the most resident memory the process has had, in MiB."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

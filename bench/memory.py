@@ -1,0 +1,84 @@
+"""bench/memory: peak RSS of a web worker and of a Celery worker after 10 000 events,
+against the bare Flask app and a bare Celery worker that did the same number of requests
+and tasks.
+
+    .venv/bin/python -m bench.memory [--events 10000] [--concurrency 2]
+
+- service: gunicorn `app:create_app()` (2 x sync) takes N unique bookingCreated events;
+  `celery -A tasks.worker worker` (prefork) routes each and delivers one fiwit.create_ticket
+  to the Fiwit simulator; measured once all N calls have arrived.
+- baseline: gunicorn `bench.bare_app` takes the same N bodies; `celery -A bench.bare_celery
+  worker` (the same Celery settings, one no-op task) drains N no-op tasks.
+
+Peak RSS is VmHWM from /proc: the largest web worker; for Celery the consumer (the parent
+process, which holds the connection and the prefetched messages) and the largest pool
+process (which runs the tasks). The issue sets no target: the ratios are reported.
+"""
+import argparse
+import json
+import os
+import tempfile
+import time
+
+from bench.common import (bench_celery, celery_workers, children, gunicorn_server, machine, peak_rss_mib,
+                          post_events, queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
+from bench.pipeline import ROUTES, TOKEN, booking
+from handlers.redis_client import client_from_url
+from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
+
+
+def web_peak(master):
+    return max(peak_rss_mib(pid) for pid in children(master.pid))
+
+
+def celery_peaks(worker):
+    return peak_rss_mib(worker.pid), max(peak_rss_mib(pid) for pid in children(worker.pid))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10000)
+    parser.add_argument("--concurrency", type=int, default=os.cpu_count())
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (production: 2)")
+    options = parser.parse_args()
+    quiet_simulators()
+    count = options.events
+    bodies = [booking("memory", number) for number in range(count)]
+    figures = {}
+    with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
+            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
+        routes = write_routes(ROUTES)
+        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
+                   FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+        redis_client = client_from_url(redis_url)
+        try:
+            started = time.monotonic()
+            with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
+                    celery_workers(env, concurrency=options.concurrency) as (worker,):
+                post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
+                wait_until(lambda: len(simulator.requests) >= count, timeout=1800, interval=0.2,
+                           message=f"{count} calls at the simulator")
+                wait_until(lambda: queue_drained(redis_client), timeout=120, interval=0.05, message="the queue to drain")
+                figures["service"] = (web_peak(master), *celery_peaks(worker))
+            service_seconds = time.monotonic() - started
+            with gunicorn_server("bench.bare_app:create_bare_app()", env, options.workers) as (base, master), \
+                    celery_workers(env, concurrency=options.concurrency, app="bench.bare_celery") as (worker,):
+                post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
+                client = bench_celery(redis_url)
+                for _ in range(count):
+                    client.send_task("probe.noop")
+                client.close()
+                wait_until(lambda: queue_drained(redis_client), timeout=600, interval=0.05, message="no-op tasks to drain")
+                figures["bare"] = (web_peak(master), *celery_peaks(worker))
+        finally:
+            os.unlink(routes)
+    print(f"machine: {machine()}; gunicorn {options.workers} x sync; celery prefork --concurrency {options.concurrency}; "
+          f"{count} events (service run {service_seconds:.0f} s)")
+    for index, name in enumerate(("web worker", "celery consumer (parent)", "celery pool process")):
+        service, bare = figures["service"][index], figures["bare"][index]
+        print(f"peak RSS {name}: {service:.1f} MiB vs baseline {bare:.1f} MiB -> ratio {service / bare:.2f} "
+              f"(no target in the issue)")
+
+
+if __name__ == "__main__":
+    main()
