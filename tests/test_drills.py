@@ -171,6 +171,7 @@ def test_redis_down_for_10_s_answers_503_and_loses_nothing(make_app, stoppable_r
     assert backlog > 0
     assert [a.status for a in while_down] == [503] * len(while_down)
     assert set(statuses) <= {202, 503}
+    assert {a.status for a in answers if a.sent > up + 1} == {202}, "the web process did not recover"
 
     store = client_from_url(url)
     assert all(get_event(store, a.event_id) is not None for a in accepted), "an accepted event is gone"

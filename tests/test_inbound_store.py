@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from handlers.inbound.enqueue import decode_task_message, queue_name, task_message
-from handlers.inbound.store import StoreUnavailable, store_event
+from handlers.inbound.store import StoreUnavailable, store_event, store_script
 from handlers.store.events import EVENTS_INDEX, get_event
 from handlers.store.keys import key
 from tests.helpers import wait_for
@@ -85,3 +85,31 @@ def test_unreachable_redis_raises_store_unavailable(app):
     with pytest.raises(StoreUnavailable) as caught:
         store_event(dead, celery_app, "celery", event(), key("dedupe", "plain", "x"))
     assert caught.value.status == 503
+
+
+def test_store_survives_a_script_flush(app, redis_client):
+    """EVALSHA answers NOSCRIPT after a restart or SCRIPT FLUSH: the call falls back to EVAL."""
+    celery_app = app.extensions["celery"]
+    store_event(redis_client, celery_app, "celery", event("evt_before"), key("dedupe", "plain", "before"))
+    redis_client.script_flush()
+    assert store_event(redis_client, celery_app, "celery", event("evt_after"), key("dedupe", "plain", "after")) == (
+        "evt_after", False)
+    assert get_event(redis_client, "evt_after")["status"] == "received"
+
+
+def test_store_reconnects_after_its_connection_is_killed(app, redis_client):
+    """A dropped connection gives one StoreUnavailable at most, then the next call reconnects."""
+    celery_app = app.extensions["celery"]
+    store_event(redis_client, celery_app, "celery", event("evt_one"), key("dedupe", "plain", "one"))
+    held = store_script(redis_client).connection()
+    held.send_command("CLIENT", "ID")
+    assert redis_client.client_kill_filter(_id=held.read_response()) == 1
+    outcomes = []
+    for number in range(2):
+        try:
+            outcomes.append(store_event(redis_client, celery_app, "celery", event(f"evt_re{number}"),
+                                        key("dedupe", "plain", f"re{number}")))
+        except StoreUnavailable:
+            outcomes.append("unavailable")
+    assert outcomes[-1] == ("evt_re1", False)
+    assert get_event(redis_client, "evt_re1") is not None

@@ -30,17 +30,18 @@ def new_event_id(timestamp=None):
 
 def event_record(event_id, source, name, payload, headers, received_ts, dedupe_key=""):
     """The hash fields of a new event, ready for HSET."""
+    received_at = iso(received_ts)
     return {
         "id": event_id,
         "source": source,
         "name": name,
-        "received_at": iso(received_ts),
+        "received_at": received_at,
         "received_ts": repr(float(received_ts)),
         "payload": dumps(payload),
         "headers": dumps(headers),
         "status": "received",
         "dedupe_key": dedupe_key,
-        "updated_at": iso(received_ts),
+        "updated_at": received_at,
     }
 
 

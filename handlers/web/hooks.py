@@ -39,16 +39,18 @@ def read_stream(stream, limit):
 
 
 def _receive(kind, name):
-    app = current_app
+    app = current_app._get_current_object()
+    req = request._get_current_object()  # one proxy lookup, not one per attribute
     celery_app = app.extensions["celery"]
+    headers = req.headers
     inbound = Inbound(
         kind=kind,
         name=name,
-        headers=request.headers,
-        query_token=request.args.get("token", ""),
-        content_type=request.headers.get("Content-Type", ""),
-        content_length=request.content_length,
-        read_body=lambda limit: read_stream(request.stream, limit),
+        headers=headers,
+        query_token=req.args.get("token", ""),
+        content_type=headers.get("Content-Type", ""),
+        content_length=req.content_length,
+        read_body=lambda limit: read_stream(req.stream, limit),
         received_ts=now(),
     )
     try:
