@@ -1,12 +1,11 @@
 """How the delivery engine reaches Celery and the app: task names, senders, the runtime."""
 import os
 
-import requests
-
 from handlers.actions import load_all
 from handlers.delivery.deliver import Runtime
 from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
+from handlers.vendors.session import vendor_session
 
 DELIVER_TASK = "delivery.deliver"
 ROUTE_TASK = "routing.route_event"
@@ -35,7 +34,7 @@ def runtime_for(app):
     runtime = Runtime(
         redis=redis_client,
         config=app.config,
-        session=requests.Session(),
+        session=vendor_session(),
         limits=VendorLimits(redis_client, app.config, seconds(app.config, "RATE_LIMIT_MAX_WAIT_SECONDS")),
         send=deliver_sender(app.extensions["celery"]),
     )

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import requests
 
 from handlers.vendors.base import PermanentVendorError, RetryableVendorError
+from handlers.vendors.session import vendor_session
 
 MIN_INTERVAL_SECONDS = 1.0
 REQUEST_TIMEOUT_SECONDS = 10
@@ -22,7 +23,7 @@ class FoxomsHooksClient:
         if not token:
             raise PermanentVendorError("FOXOMS_API_TOKEN is not set")
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or vendor_session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self._last_request = None
 

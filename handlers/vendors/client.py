@@ -25,6 +25,7 @@ from handlers.vendors.base import (
     VendorTimeout,
     VendorUnavailable,
 )
+from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout
 EXCERPT_BYTES = 2048
@@ -112,7 +113,7 @@ class VendorClient:
     def __init__(self, base_url, credential, session=None, before_request=None, timeout=REQUEST_TIMEOUT_SECONDS):
         self.base_url = (base_url or "").rstrip("/")
         self.credential = credential
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else vendor_session()
         self.before_request = before_request or (lambda vendor: None)
         self.timeout = timeout
         self.planned = None  # a list when planning: call() records instead of sending
