@@ -11,10 +11,15 @@ gunicorn takes the events in). Two runs, one after the other, same workers:
   10/s mean, a burst of 50 allowed), simulator and ITGLUE_RATE_LIMIT alike; 150
   contactCreated events, each one itglue.create.
 
-Targets: 0 answers 429, and the achieved rate >= 0.95 x the nominal rate. The achieved
-rate leaves out the burst the window allows at the start: (calls - limit) / (last call -
-first call); for 1/second that is (60 - 1) / span. The IT Glue count must be a multiple of
-its limit (whole windows: 150 = 3 x 50 takes two windows after the first burst).
+Targets: 0 answers 429, and the sustained rate >= 0.95 x the nominal rate. The window
+allows a burst of `limit` calls at the start; the sustained rate is what follows it:
+(calls - limit) / (time of the last call - time of call number `limit`). For 1/second
+that is (60 - 1) / (last - first). For a moving window the calls after the first burst
+are paced by it (slot i frees at t_i + window), so this counts each window once; the
+plain (calls - limit) / (last - first) is printed too: it also counts how long the four
+workers took to send the first burst (about 0.5 s for 50 calls), which is worker speed
+(bench/pipeline), not the limiter. The IT Glue count must be a multiple of its limit
+(whole windows: 150 = 3 x 50 takes two windows after the first burst).
 """
 import argparse
 import json
@@ -69,8 +74,9 @@ def run(base, simulator, event, count, limit, period_seconds, timeout):
     calls = list(simulator.requests)
     refused = sum(1 for call in calls if call.answered == 429)
     times = sorted(call.arrived for call in accepted())
-    achieved = (len(times) - limit) / (times[-1] - times[0])
-    return len(times), refused, achieved, period_seconds and limit / period_seconds
+    sustained = (len(times) - limit) / (times[-1] - times[limit - 1])
+    plain = (len(times) - limit) / (times[-1] - times[0])
+    return len(times), refused, sustained, plain, period_seconds and limit / period_seconds
 
 
 def main():
@@ -100,11 +106,13 @@ def main():
                     (f"itglue {options.itglue_limit}", itglue, "contactCreated", options.itglue, itglue_limit, itglue_period),
                 ):
                     started = time.monotonic()
-                    calls, refused, achieved, nominal = run(base, simulator, event, count, limit, period,
+                    calls, refused, sustained, plain, nominal = run(base, simulator, event, count, limit, period,
                                                             timeout=60 + 3 * count * period / limit)
                     lines.append(f"{name}: {calls} calls in {time.monotonic() - started:.1f} s, {refused} answered 429 "
                                  f"(target 0) {'OK' if refused == 0 else 'MISSED'}")
-                    lines.append(ratio_line(f"{name} achieved/s", achieved, nominal, 0.95))
+                    lines.append(ratio_line(f"{name} sustained/s", sustained, nominal, 0.95))
+                    lines.append(f"{name} plain (calls - limit) / (last - first): {plain:.2f}/s, "
+                                 f"ratio {plain / nominal:.2f} (no target)")
         finally:
             os.unlink(routes)
     print(f"machine: {machine()}; {options.processes} worker processes (celery --pool solo)")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from handlers.delivery.ratelimit import RateLimited, VendorLimits, parse_limit
+from handlers.delivery.ratelimit import RateLimited, VendorLimits, parse_limit, stretched_window
 from handlers.redis_client import client_from_url
 
 CONFIG = {"FOXOMS_RATE_LIMIT": "1/second", "ITGLUE_RATE_LIMIT": "3/second", "FIWIT_RATE_LIMIT": None}
@@ -18,6 +18,19 @@ def test_parse_limit():
     assert parse_limit("1/second") == (1, 1.0)
     assert parse_limit("3000/5 minutes") == (3000, 300.0)
     assert parse_limit(None) is None and parse_limit("") is None
+
+
+def test_the_jitter_margin_is_3_percent_of_the_window_at_most_100_ms():
+    assert stretched_window(1.0) == pytest.approx(1.03)
+    assert stretched_window(2.0) == pytest.approx(2.06)
+    assert stretched_window(5.0) == pytest.approx(5.1)
+    assert stretched_window(300.0) == pytest.approx(300.1)
+
+
+def test_a_long_window_waits_for_its_oldest_request_plus_100_ms(redis_client):
+    limits = limiter(redis_client, config={"ITGLUE_RATE_LIMIT": "2/10 seconds"})
+    assert [limits.try_acquire("itglue") for _ in range(2)] == [0, 0]
+    assert 10.0 < limits.try_acquire("itglue") <= 10.1
 
 
 def test_a_bad_limit_names_its_setting(redis_client):
