@@ -31,7 +31,10 @@ test-slow: $(STAMP)
 # make bench: the four benchmarks under bench/ (figures, commands and machine in docs/benchmarks.md).
 # Each starts its own Redis (embedded, unless REDIS_URL is set), servers, workers and simulators.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null 2>&1 \
+		|| { echo "bench/ingest needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.ingest_profile
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.ratelimit
 	$(BIN)/python -m bench.memory

@@ -135,7 +135,7 @@ def wrk(url, body_template, token, seconds=10, connections=8, threads=1):
 def ratio_line(name, value, baseline, target, higher_is_better=True):
     ratio = value / baseline if baseline else float("nan")
     ok = ratio >= target if higher_is_better else ratio <= target
-    return f"{name}: {value:.1f} vs baseline {baseline:.1f} -> ratio {ratio:.2f} (target {'>=' if higher_is_better else '<='} {target}) {'OK' if ok else 'MISSED'}"
+    return f"{name}: {value:.4g} vs baseline {baseline:.4g} -> ratio {ratio:.2f} (target {'>=' if higher_is_better else '<='} {target}) {'OK' if ok else 'MISSED'}"
 
 
 # --- Celery workers and helpers for the pipeline, rate-limit and memory benches ----------
@@ -267,6 +267,55 @@ def children(pid):
         if int(fields[1]) == pid:
             found.append(int(entry))
     return found
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_cpu_seconds(redis_client):
+    info = redis_client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def self_cpu_seconds():
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """CPU seconds spent by groups of processes between start() and stop()."""
+
+    def __init__(self, groups, redis_client):
+        self.groups = groups  # name -> callable returning pids
+        self.redis = redis_client
+
+    def _read(self):
+        figures = {name: sum(cpu_seconds(pid) for pid in pids()) for name, pids in self.groups.items()}
+        figures["redis"] = redis_cpu_seconds(self.redis)
+        figures["bench + simulator"] = self_cpu_seconds()
+        return figures
+
+    def start(self):
+        self.started = self._read()
+
+    def stop(self):
+        ended = self._read()
+        return {name: ended[name] - self.started[name] for name in ended}
+
+
+def rss_mib(pid):
+    """VmRSS: resident memory now, in MiB."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def peak_rss_mib(pid):

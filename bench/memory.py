@@ -13,6 +13,9 @@ and tasks.
 Peak RSS is VmHWM from /proc: the largest web worker; for Celery the consumer (the parent
 process, which holds the connection and the prefetched messages) and the largest pool
 process (which runs the tasks). The issue sets no target: the ratios are reported.
+
+Growth: the service's resident memory (VmRSS) after the first 10 % of the events and
+after all of them, for the same three processes: a leak per event would show here.
 """
 import argparse
 import json
@@ -20,7 +23,7 @@ import os
 import tempfile
 import time
 
-from bench.common import (bench_celery, celery_workers, children, gunicorn_server, machine, peak_rss_mib,
+from bench.common import (bench_celery, celery_workers, children, gunicorn_server, machine, peak_rss_mib, rss_mib,
                           post_events, queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
 from bench.pipeline import ROUTES, TOKEN, booking
 from handlers.redis_client import client_from_url
@@ -29,6 +32,19 @@ from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
 
 def web_peak(master):
     return max(peak_rss_mib(pid) for pid in children(master.pid))
+
+
+def resident(master, worker):
+    """VmRSS now: the largest web worker, the Celery consumer, the largest pool process."""
+    return (max(rss_mib(pid) for pid in children(master.pid)), rss_mib(worker.pid),
+            max(rss_mib(pid) for pid in children(worker.pid)))
+
+
+def deliver_all(base, simulator, redis_client, bodies, expected):
+    post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
+    wait_until(lambda: len(simulator.requests) >= expected, timeout=1800, interval=0.2,
+               message=f"{expected} calls at the simulator")
+    wait_until(lambda: queue_drained(redis_client), timeout=120, interval=0.05, message="the queue to drain")
 
 
 def celery_peaks(worker):
@@ -55,10 +71,11 @@ def main():
             started = time.monotonic()
             with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
                     celery_workers(env, concurrency=options.concurrency) as (worker,):
-                post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
-                wait_until(lambda: len(simulator.requests) >= count, timeout=1800, interval=0.2,
-                           message=f"{count} calls at the simulator")
-                wait_until(lambda: queue_drained(redis_client), timeout=120, interval=0.05, message="the queue to drain")
+                tenth = count // 10
+                deliver_all(base, simulator, redis_client, bodies[:tenth], tenth)
+                early = resident(master, worker)
+                deliver_all(base, simulator, redis_client, bodies[tenth:], count)
+                late = resident(master, worker)
                 figures["service"] = (web_peak(master), *celery_peaks(worker))
             service_seconds = time.monotonic() - started
             with gunicorn_server("bench.bare_app:create_bare_app()", env, options.workers) as (base, master), \
@@ -78,6 +95,9 @@ def main():
         service, bare = figures["service"][index], figures["bare"][index]
         print(f"peak RSS {name}: {service:.1f} MiB vs baseline {bare:.1f} MiB -> ratio {service / bare:.2f} "
               f"(no target in the issue)")
+    for index, name in enumerate(("web worker", "celery consumer (parent)", "celery pool process")):
+        print(f"resident {name} after {count // 10} events {early[index]:.1f} MiB, after {count}: {late[index]:.1f} MiB "
+              f"-> growth {late[index] / early[index]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ every round, so the worker settings are the same by construction:
   fiwit.create_ticket); rate = N / (last arrival at the simulator - first POST).
 
 Target: ratio >= 0.5. Every event must arrive exactly once with a 2xx answer.
+
+Where the time goes: the CPU each group of processes spent per event (web workers, the
+Celery consumer, its pool processes, Redis, this process with the simulator and the
+HTTP clients), for the last round of each measurement.
 """
 import argparse
 import json
@@ -25,7 +29,8 @@ import tempfile
 import time
 from collections import Counter
 
-from bench.common import (bench_celery, celery_workers, gunicorn, machine, post_events, queue_drained,
+from bench.common import (CpuMeter, bench_celery, celery_workers, children, gunicorn_server, machine, post_events,
+                          queue_drained,
                           quiet_simulators, ratio_line, redis_for_bench, wait_until, write_routes)
 from handlers.redis_client import client_from_url
 from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
@@ -93,6 +98,7 @@ def main():
     options = parser.parse_args()
     quiet_simulators()
     results = {"noop": [], "pipeline": []}
+    cpu = {}
     with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes = write_routes(ROUTES)
@@ -100,18 +106,27 @@ def main():
                    FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
         redis_client = client_from_url(redis_url)
         try:
-            with gunicorn("app:create_app()", env, options.workers) as base, \
-                    celery_workers(env, concurrency=options.concurrency):
+            with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
+                    celery_workers(env, concurrency=options.concurrency) as (worker,):
+                meter = CpuMeter({"web": lambda: children(master.pid), "celery consumer": lambda: [worker.pid],
+                                  "celery pool": lambda: children(worker.pid)}, redis_client)
                 run_events(base, simulator, "warm-up", 20)
                 for number in range(options.rounds):
+                    meter.start()
                     results["noop"].append(drain_noops(redis_url, redis_client, options.events))
+                    cpu["noop"] = meter.stop()
+                    meter.start()
                     results["pipeline"].append(run_events(base, simulator, f"r{number}", options.events))
+                    cpu["pipeline"] = meter.stop()
         finally:
             os.unlink(routes)
     print(f"machine: {machine()}; celery prefork --concurrency {options.concurrency}; gunicorn {options.workers} x sync; "
           f"{options.events} events x {options.rounds} rounds")
     for name, rates in results.items():
         print(f"{name:9s} {statistics.median(rates):8.1f} /s  (rounds: {', '.join(f'{rate:.1f}' for rate in rates)})")
+    for name, spent in cpu.items():
+        parts = ", ".join(f"{group} {seconds / options.events * 1000:.2f}" for group, seconds in spent.items())
+        print(f"{name:9s} ms of CPU per event: {parts}; total {sum(spent.values()) / options.events * 1000:.2f}")
     print(ratio_line("pipeline events/s", statistics.median(results["pipeline"]), statistics.median(results["noop"]), 0.5))
 
 
