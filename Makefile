@@ -26,7 +26,7 @@ test: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
-	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -m slow -rP $(PYTEST_ARGS)
 
 # make bench: the four benchmarks under bench/ (figures, commands and machine in docs/benchmarks.md).
 # Each starts its own Redis (embedded, unless REDIS_URL is set), servers, workers and simulators.

@@ -9,7 +9,8 @@ Redis (embedded unless REDIS_URL is set), with the same unique bodies. Printed:
   and the service, and the service's extra over the bare app;
 - the service's steps timed alone (timeit, best of 3): JSON parse, schema, header
   filter, dedupe key, event record, Celery message, and store_event (one Redis round
-  trip) both as wall time and as this process's CPU, next to an XADD of the body;
+  trip) as wall time, next to an XADD of the body, and the time Redis itself spends
+  on each (INFO commandstats);
 - with --cprofile, the 25 functions with the most own time over the service's requests.
 """
 import argparse
@@ -109,10 +110,15 @@ def step_timings(app):
     for name, step in steps.items():
         step()
         timings[name] = min(timeit.repeat(step, number=2000, repeat=3)) / 2000 * 1e6
+    redis_client.config_resetstat()
     started = time.process_time()
     for _ in range(2000):
         store()
-    timings["store_event (CPU of this process)"] = (time.process_time() - started) / 2000 * 1e6
+        redis_client.xadd("hooks:bench:reference", {"body": raw}, maxlen=1000, approximate=True)
+    timings["store_event + XADD (CPU of this process)"] = (time.process_time() - started) / 2000 * 1e6
+    stats = redis_client.info("commandstats")
+    for command in ("evalsha", "xadd"):
+        timings[f"Redis's own time per {command.upper()}"] = float(stats.get(f"cmdstat_{command}", {}).get("usec_per_call", 0))
     redis_client.delete("celery", "hooks:bench:reference")
     return timings
 
