@@ -309,19 +309,20 @@ class CpuMeter:
         return {name: ended[name] - self.started[name] for name in ended}
 
 
-def rss_mib(pid):
-    """VmRSS: resident memory now, in MiB."""
+def status_mib(pid, field):
+    """A memory line of /proc/<pid>/status (VmRSS, VmHWM...) in MiB."""
     with open(f"/proc/{pid}/status") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mib(pid):
+    """VmRSS: resident memory now, in MiB."""
+    return status_mib(pid, "VmRSS")
 
 
 def peak_rss_mib(pid):
     """VmHWM: the most resident memory the process has had, in MiB."""
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return status_mib(pid, "VmHWM")

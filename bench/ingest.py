@@ -10,6 +10,9 @@ With --reference (the default) a third app runs in the same rounds: the bare app
 Redis XADD of the body. It is not the baseline; it shows what one Redis round trip costs
 on this machine, so that the gap between it and the service is our own work.
 The worker count and class default to gunicorn.conf.py's production values (2 x sync).
+
+Where the time goes: the CPU the web workers and Redis spent per request (from /proc and
+Redis's INFO cpu), median over the rounds; wrk's share is the rest of the two cores.
 """
 import argparse
 import json
@@ -17,7 +20,8 @@ import os
 import statistics
 import tempfile
 
-from bench.common import gunicorn, machine, ratio_line, redis_for_bench, wrk
+from bench.common import CpuMeter, children, gunicorn_server, machine, ratio_line, redis_for_bench, wrk
+from handlers.redis_client import client_from_url
 
 TOKEN = "bench-token"
 ROUTES = f"""
@@ -50,16 +54,22 @@ def main():
     if options.reference:
         apps.append(("xadd-ref", "bench.reference_app:create_reference_app()"))
     results = {name: [] for name, _ in apps}
+    cpu = {name: [] for name, _ in apps}
     with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes.write(ROUTES)
         routes.flush()
         # multiprocess Prometheus counters, as gunicorn.conf.py sets up in production
+        redis_client = client_from_url(redis_url)
         env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
         for _ in range(options.rounds):
             for name, spec in apps:
-                with gunicorn(spec, env, options.workers, options.worker_class) as base:
+                with gunicorn_server(spec, env, options.workers, options.worker_class) as (base, master):
+                    meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
+                    meter.start()
                     figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
+                    spent = meter.stop()
+                    cpu[name].append((spent["web"] / figures["requests"], spent["redis"] / figures["requests"]))
                     if figures["non2xx"] or figures["errors"]:
                         raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
                     results[name].append(figures)
@@ -71,7 +81,10 @@ def main():
         p99 = statistics.median(r["p99_us"] for r in runs) / 1000
         summary[name] = rate
         rounds = ", ".join(f"{r['rate']:.0f}" for r in runs)
-        print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})")
+        web = statistics.median(c[0] for c in cpu[name]) * 1000
+        redis_ms = statistics.median(c[1] for c in cpu[name]) * 1000
+        print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})  "
+              f"CPU per request: web {web:.3f} ms, redis {redis_ms:.3f} ms")
     print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
     if options.reference:
         print(f"reference (bare + one XADD, not a target): ratio {summary['xadd-ref'] / summary['bare']:.2f}")

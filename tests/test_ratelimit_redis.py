@@ -30,7 +30,7 @@ def test_the_jitter_margin_is_3_percent_of_the_window_at_most_100_ms():
 def test_a_long_window_waits_for_its_oldest_request_plus_100_ms(redis_client):
     limits = limiter(redis_client, config={"ITGLUE_RATE_LIMIT": "2/10 seconds"})
     assert [limits.try_acquire("itglue") for _ in range(2)] == [0, 0]
-    assert 10.0 < limits.try_acquire("itglue") <= 10.1
+    assert 10.0 < limits.try_acquire("itglue") <= 10.11  # the script adds 1 ms
 
 
 def test_a_bad_limit_names_its_setting(redis_client):
