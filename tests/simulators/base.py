@@ -9,13 +9,9 @@ base class records every request and lets a test switch faults on:
     sim.malformed_next(kind="html")         # 200 with HTML / "" / truncated JSON
 
 Faults act like a proxy in front of the vendor: they apply before the auth check.
-
-The server speaks HTTP/1.1 with keep-alive, as vendors' APIs do, so clients reuse their
-connections; stop() closes the open ones, so a stopped simulator answers nothing.
 """
 import argparse
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -23,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import Headers
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 MALFORMED_BODIES = {
@@ -82,32 +78,6 @@ def json_response(payload, status=200, headers=None, content_type="application/j
     return Response(body, status=status, headers=headers or {}, content_type=content_type)
 
 
-class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1 (persistent connections); each open connection is known to its server."""
-
-    protocol_version = "HTTP/1.1"
-
-    def setup(self):
-        super().setup()
-        with self.server.open_lock:
-            self.server.open_connections.add(self.connection)
-
-    def finish(self):
-        with self.server.open_lock:
-            self.server.open_connections.discard(self.connection)
-        super().finish()
-
-
-def close_connections(server):
-    with server.open_lock:
-        connections = list(server.open_connections)
-    for connection in connections:
-        try:
-            connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 class Simulator:
     """Subclasses set `vendor` and `path_prefix` and implement `authenticate` and `dispatch`."""
 
@@ -127,10 +97,8 @@ class Simulator:
 
     # lifecycle -------------------------------------------------------------
     def start(self):
-        self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True,
-                                   request_handler=KeepAliveHandler)
+        self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True)
         self._server.daemon_threads = True
-        self._server.open_connections, self._server.open_lock = set(), threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.vendor}-simulator", daemon=True)
         self._thread.start()
         return self
@@ -139,7 +107,6 @@ class Simulator:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            close_connections(self._server)
             self._thread.join(timeout=5)
             self._server = None
 
