@@ -1,5 +1,7 @@
 """An event's status rolls up from its deliveries."""
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handlers.delivery.rollup import event_status_for, rollup_event
 from handlers.store.deliveries import create_delivery, delivery_record, update_delivery
@@ -50,3 +52,24 @@ def test_an_event_still_being_routed_is_left_alone(redis_client):
     store_event(redis_client, ["succeeded"], event_status="received")
     assert rollup_event(redis_client, "evt_r") == "received"
     assert get_event(redis_client, "evt_r")["status"] == "received"
+
+
+STATUSES = ["pending", "retrying", "succeeded", "dead"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(statuses=st.lists(st.sampled_from(STATUSES), max_size=5),
+       current=st.sampled_from(["received", "routed", "completed", "partially_failed", "failed", "ignored"]))
+def test_the_lua_rollup_follows_event_status_for(redis_client, statuses, current):
+    """rollup_event (one Lua call) stores what event_status_for says, for any mix."""
+    redis_client.flushdb()
+    store_event(redis_client, statuses, event_status=current)
+    expected = current
+    if current in ("routed", "completed", "partially_failed", "failed"):
+        expected = event_status_for(statuses) or current
+    assert rollup_event(redis_client, "evt_r") == expected
+    assert get_event(redis_client, "evt_r")["status"] == expected
+
+
+def test_rollup_of_a_missing_event_is_none(redis_client):
+    assert rollup_event(redis_client, "evt_missing") is None

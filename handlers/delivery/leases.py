@@ -16,6 +16,7 @@ import uuid
 
 from handlers.store.deliveries import delivery_key
 from handlers.store.keys import key
+from handlers.store import scripts
 
 INFLIGHT = key("inflight")
 RETRIES = key("retries")
@@ -89,13 +90,13 @@ def take_lease(redis_client, delivery_id, message_token, now, lease_end):
     """Claim the delivery for this run: the run's token, or None when it is not ours to run."""
     token = new_token()
     args = [delivery_id, message_token or "", token, repr(now), repr(lease_end), TOKEN_TTL_SECONDS]
-    return token if redis_client.eval(_TAKE, 3, *_keys(delivery_id), *args) else None
+    return token if scripts.run(redis_client, _TAKE, _keys(delivery_id), args) else None
 
 
 def hold_for_message(redis_client, delivery_id, lease_end):
     """Lease the delivery to a message about to be sent; returns the token it must carry."""
     token = new_token()
-    redis_client.eval(_HOLD, 3, *_keys(delivery_id), delivery_id, repr(lease_end), token, TOKEN_TTL_SECONDS)
+    scripts.run(redis_client, _HOLD, _keys(delivery_id), [delivery_id, repr(lease_end), token, TOKEN_TTL_SECONDS])
     return token
 
 
@@ -104,7 +105,7 @@ def claim_due(redis_client, delivery_id, now, lease_end):
     token = new_token()
     keys = [RETRIES, INFLIGHT, token_key(delivery_id)]
     args = [delivery_id, repr(now), repr(lease_end), token, TOKEN_TTL_SECONDS]
-    return token if redis_client.eval(_CLAIM_DUE, 3, *keys, *args) == 1 else None
+    return token if scripts.run(redis_client, _CLAIM_DUE, keys, args) == 1 else None
 
 
 def claim_expired(redis_client, delivery_id, now, lease_end):
@@ -112,7 +113,7 @@ def claim_expired(redis_client, delivery_id, now, lease_end):
     token = new_token()
     keys = [INFLIGHT, delivery_key(delivery_id), token_key(delivery_id)]
     args = [delivery_id, repr(now), repr(lease_end), token, TOKEN_TTL_SECONDS]
-    return token if redis_client.eval(_CLAIM_EXPIRED, 3, *keys, *args) == 1 else None
+    return token if scripts.run(redis_client, _CLAIM_EXPIRED, keys, args) == 1 else None
 
 
 def release(pipe, delivery_id):

@@ -4,9 +4,16 @@ All succeeded -> completed; all dead -> failed; some of each and none still open
 partially_failed; any pending or retrying -> routed. Called whenever a delivery ends.
 An event still `received` is left alone: routing has not finished creating deliveries,
 and it rolls the event up itself once it has.
+
+`rollup_event` reads and writes in one Lua call (the rule of `event_status_for`, in Lua):
+one round trip instead of four, and no other worker's change can fall between the read
+and the write. The script reads the delivery hashes named in the event's set, so it
+needs one Redis (not a cluster), as everything here does.
 """
-from handlers.store.deliveries import delivery_key, event_delivery_ids
-from handlers.store.events import event_key, set_event_status
+from handlers.store import scripts
+from handlers.store.codec import iso, now
+from handlers.store.deliveries import delivery_key
+from handlers.store.events import deliveries_key, event_key
 
 FINAL_DELIVERY_STATUSES = ("succeeded", "dead")
 ROLLED_UP_EVENT_STATUSES = ("routed", "completed", "partially_failed", "failed")
@@ -26,17 +33,38 @@ def event_status_for(delivery_statuses):
     return "partially_failed"
 
 
+# KEYS: event hash, its deliveries set. ARGV: delivery key prefix, updated_at, the
+# rolled-up statuses. Returns the event's status after the call (nil: no such event).
+_ROLLUP = """
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return nil end
+local rolled_up = false
+for i = 3, #ARGV do
+  if ARGV[i] == current then rolled_up = true end
+end
+if not rolled_up then return current end
+local open, succeeded, dead = false, false, false
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local status = redis.call('HGET', ARGV[1] .. id, 'status')
+  if status == 'succeeded' then succeeded = true
+  elseif status == 'dead' then dead = true
+  elseif status then open = true end
+end
+local status
+if open then status = 'routed'
+elseif succeeded and dead then status = 'partially_failed'
+elseif succeeded then status = 'completed'
+elseif dead then status = 'failed'
+else return current end
+if status ~= current then
+  redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
+end
+return status
+"""
+
+
 def rollup_event(redis_client, event_id):
     """Recompute and store the event's status; returns the status it now has (or None)."""
-    current = redis_client.hget(event_key(event_id), "status")
-    if current not in ROLLED_UP_EVENT_STATUSES:
-        return current
-    ids = event_delivery_ids(redis_client, event_id)
-    pipe = redis_client.pipeline(transaction=False)
-    for delivery_id in ids:
-        pipe.hget(delivery_key(delivery_id), "status")
-    status = event_status_for(s for s in pipe.execute() if s is not None)
-    if status is None or status == current:
-        return current
-    set_event_status(redis_client, event_id, status)
-    return status
+    keys = [event_key(event_id), deliveries_key(event_id)]
+    args = [delivery_key(""), iso(now()), *ROLLED_UP_EVENT_STATUSES]
+    return scripts.run(redis_client, _ROLLUP, keys, args)

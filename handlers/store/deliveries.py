@@ -9,6 +9,7 @@ created_at, updated_at. Attempts are JSON objects in a list beside the hash.
 from handlers.store.codec import dumps, iso, loads, now
 from handlers.store.events import deliveries_key
 from handlers.store.keys import key
+from handlers.store import scripts
 
 DELIVERY_STATUSES = ("pending", "retrying", "succeeded", "dead")
 JSON_FIELDS = {"args": {}, "record_failures": [], "state": {}}
@@ -61,7 +62,7 @@ def create_delivery(redis_client, record):
     """Store a new delivery; False (and nothing written) if it already exists."""
     flat = [item for pair in record.items() for item in pair]
     keys = [delivery_key(record["id"]), deliveries_key(record["event_id"])]
-    return bool(redis_client.eval(_CREATE, 2, *keys, *flat))
+    return bool(scripts.run(redis_client, _CREATE, keys, flat))
 
 
 def decode_delivery(fields):
