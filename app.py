@@ -4,6 +4,7 @@ import logging
 from flask import Flask
 
 from handlers import errors, settings
+from handlers.delivery.ratelimit import limit_setting_problems
 from handlers.redis_client import client_from_url, redact_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
@@ -35,6 +36,8 @@ def create_app(test_config=None):
     metrics_view.init_app(app)
     admin_cli.init_app(app)
     celery_init_app(app)
+    for problem in limit_setting_problems(app.config):
+        app.logger.error("%s (deliveries to that vendor fail until it is fixed; /readyz answers 503)", problem)
     app.logger.info("using Redis at %s", redact_url(redis_url))
     return app
 

@@ -36,6 +36,14 @@ def test_readyz_names_the_broken_route(make_app, monkeypatch):
     assert "rules: sources.foxoms.tokens[0]: environment variable ${MISSING_TOKEN_FOR_TEST} is not set" in response.get_json()["reasons"]
 
 
+def test_readyz_names_a_malformed_rate_limit_setting(make_app):
+    app = make_app(ITGLUE_RATE_LIMIT="3000 every 5 minutes", FOXOMS_RATE_LIMIT="2/second")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["reasons"] == [
+        "config: ITGLUE_RATE_LIMIT is not a rate limit such as '1/second' or '3000/5 minutes': '3000 every 5 minutes'"]
+
+
 def test_readyz_when_routes_file_missing(make_app, tmp_path):
     app = make_app(ROUTES_FILE=str(tmp_path / "nope.yaml"))
     response = app.test_client().get("/readyz")

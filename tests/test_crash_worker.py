@@ -107,6 +107,10 @@ def test_a_worker_killed_while_holding_a_retry_countdown_loses_nothing(app, redi
     foxoms_sim.fail_next(status=503)
     _, [delivery_id] = queue_deliveries(app, 1)
     wait_for(lambda: get_delivery(redis_client, delivery_id)["status"] == "retrying", message="the first failure")
+    # the doomed worker must hold the countdown message (taken from the queue, unacknowledged)
+    # before the kill; killed earlier, the message would still wait in the queue for the next worker
+    wait_for(lambda: redis_client.llen("celery") == 0 and redis_client.hlen("unacked") == 1,
+             message="the worker to take its countdown message")
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     start_worker_process(DELIVERY_LEASE_SECONDS=lease, RETRY_SCHEDULE="4")

@@ -74,6 +74,20 @@ def parse_limit(text):
     return item.amount, float(item.get_expiry())
 
 
+def limit_setting_problems(config):
+    """A message for each `<VENDOR>_RATE_LIMIT` setting that is not a rate limit.
+
+    Checked when the app starts (logged) and by /readyz, so a typo shows before the first
+    delivery to that vendor fails on it."""
+    problems = []
+    for name in sorted(n for n in config if isinstance(n, str) and n.endswith("_RATE_LIMIT")):
+        try:
+            parse_limit(config.get(name))
+        except ValueError:
+            problems.append(f"{name} is not a rate limit such as '1/second' or '3000/5 minutes': {config.get(name)!r}")
+    return problems
+
+
 def stretched_window(window_seconds):
     """The window plus its jitter margin: 1 s -> 1.03 s, 5 s -> 5.1 s, 300 s -> 300.1 s."""
     return window_seconds + min(window_seconds * WINDOW_MARGIN_FRACTION, WINDOW_MARGIN_MAX_SECONDS)

@@ -1,6 +1,8 @@
-"""GET /healthz (the process answers) and GET /readyz (Redis and the rules are ready)."""
+"""GET /healthz (the process answers) and GET /readyz (Redis, the rules and the rate-limit settings are ready)."""
 import redis
 from flask import Blueprint, current_app, jsonify
+
+from handlers.delivery.ratelimit import limit_setting_problems
 
 blueprint = Blueprint("health", __name__)
 
@@ -22,6 +24,7 @@ def readyz():
         reasons.extend(f"rules: {problem}" for problem in rules_error.problems)
     elif current_app.extensions.get("rules") is None:
         reasons.append("rules: not loaded")
+    reasons.extend(f"config: {problem}" for problem in limit_setting_problems(current_app.config))
     if reasons:
         response = jsonify(status="unavailable", reasons=reasons)
         response.status_code = 503
