@@ -7,6 +7,9 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 25  # stop within Heroku's 30 s after SIGTERM
 accesslog = "-"
+# The request line without its query string: an incoming hook may carry its token as
+# ?token=..., and secrets never go to logs. (gunicorn's default logs "%(r)s", the whole line.)
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 # Prometheus multiprocess mode: every worker writes its counters under
 # PROMETHEUS_MULTIPROC_DIR and /metrics merges them. `make run` sets the variable (one

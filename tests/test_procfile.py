@@ -77,3 +77,29 @@ def test_process_starts_and_stops_on_sigterm(name, redis_url, routes_file, tmp_p
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert process.returncode is not None
+
+
+def test_web_access_log_never_shows_a_query_token(redis_url, routes_file, tmp_path):
+    """A token sent as ?token=... reaches the access log as the path alone."""
+    port = free_port()
+    log = tmp_path / "web.log"
+    env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes_file(), PORT=str(port),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"), PYTHONUNBUFFERED="1")
+    os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
+    with open(log, "wb") as output:
+        process = subprocess.Popen(procfile()["web"].strip(), shell=True, cwd=REPO, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: process.poll() is not None or web_ready(port), timeout=60, interval=0.2,
+                 message="web to start")
+        answer = requests.post(f"http://127.0.0.1:{port}/hooks/foxoms/bookingCreated?token=foxoms-test-token",
+                               json={"data": {"id": 5, "name": "Logged"}}, timeout=10)
+        assert answer.status_code == 202, answer.text
+        wait_for(lambda: b"/hooks/foxoms/bookingCreated" in log.read_bytes(), timeout=10, message="the access log line")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(STOP_LIMIT_SECONDS)
+    text = log.read_text()
+    assert '"POST /hooks/foxoms/bookingCreated HTTP/1.1" 202' in text
+    assert "foxoms-test-token" not in text
