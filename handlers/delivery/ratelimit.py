@@ -4,10 +4,10 @@
 allows at most that many requests in any window of that length. One Lua script keeps
 a moving-window log per vendor (a sorted set of request times) and reads the time from
 Redis itself, so workers on different machines share one clock. The window is
-stretched by a margin against network jitter: 3 % of the window, at most 100 ms.
-Under "1/second" requests leave our workers at least 1.03 s apart, so two never arrive
+stretched by a margin against network jitter: 4 % of the window, at most 100 ms.
+Under "1/second" requests leave our workers at least 1.04 s apart, so two never arrive
 at the vendor within one second; under "3000/5 minutes" the window is 300.1 s (jitter
-is a matter of milliseconds whatever the window: 3 % of it would waste 9 s in every
+is a matter of milliseconds whatever the window: 4 % of it would waste 12 s in every
 5 minutes). A vendor without a configured limit is unlimited.
 
 A 429 puts the vendor in a cooldown (Retry-After, else COOLDOWN_DEFAULT_SECONDS) that
@@ -20,7 +20,7 @@ import limits
 
 from handlers.store.keys import key
 
-WINDOW_MARGIN_FRACTION = 0.03
+WINDOW_MARGIN_FRACTION = 0.04  # 40 ms at 1/second: CI runs saw arrivals up to 19 ms closer than sent
 WINDOW_MARGIN_MAX_SECONDS = 0.1
 COOLDOWN_DEFAULT_SECONDS = 5.0
 COOLDOWN_MAX_SECONDS = 3600.0
@@ -89,7 +89,7 @@ def limit_setting_problems(config):
 
 
 def stretched_window(window_seconds):
-    """The window plus its jitter margin: 1 s -> 1.03 s, 5 s -> 5.1 s, 300 s -> 300.1 s."""
+    """The window plus its jitter margin: 1 s -> 1.04 s, 5 s -> 5.1 s, 300 s -> 300.1 s."""
     return window_seconds + min(window_seconds * WINDOW_MARGIN_FRACTION, WINDOW_MARGIN_MAX_SECONDS)
 
 
