@@ -19,6 +19,15 @@ sys.path.insert(0, ROOT)
 from handlers.embedded_redis import EmbeddedRedis  # noqa: E402
 
 
+TOKEN = "bench-token"  # the hook token of every bench's FoxOMS source
+
+
+def foxoms_routes(events, routes="routes: []"):
+    """A routes file with the benches' FoxOMS source taking `events`, then `routes`."""
+    return (f'sources:\n  foxoms:\n    type: foxoms\n    tokens: ["{TOKEN}"]\n'
+            f'    events: [{", ".join(events)}]\n' + routes.strip("\n") + "\n")
+
+
 def machine():
     mem_kib = 0
     with open("/proc/meminfo") as handle:

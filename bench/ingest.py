@@ -20,18 +20,10 @@ import os
 import statistics
 import tempfile
 
-from bench.common import CpuMeter, children, gunicorn_server, machine, ratio_line, redis_for_bench, wrk
+from bench.common import TOKEN, foxoms_routes, CpuMeter, children, gunicorn_server, machine, ratio_line, redis_for_bench, wrk
 from handlers.redis_client import client_from_url
 
-TOKEN = "bench-token"
-ROUTES = f"""
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["{TOKEN}"]
-    events: [bookingCreated]
-routes: []
-"""
+ROUTES = foxoms_routes(['bookingCreated'])
 BODY = {
     "id": 6, "name": "Booking __UNIQUE__", "start": 1547501100, "end": 1547538900,
     "all_day": False, "notes": "bench", "status": [{"id": 2, "name": "Confirmed"}],

@@ -18,16 +18,15 @@ Growth: the service's resident memory (VmRSS) after the first 10 % of the events
 after all of them, for the same three processes: a leak per event would show here.
 """
 import argparse
-import json
 import os
 import tempfile
 import time
 
 from bench.common import (bench_celery, celery_workers, children, gunicorn_server, machine, peak_rss_mib, rss_mib,
                           post_events, queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
-from bench.pipeline import ROUTES, TOKEN, booking
+from bench.pipeline import ROUTES, TOKEN, booking, service_env
 from handlers.redis_client import client_from_url
-from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
+from tests.simulators.fiwit import FiwitSimulator
 
 
 def web_peak(master):
@@ -64,8 +63,7 @@ def main():
     with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes = write_routes(ROUTES)
-        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
-                   FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+        env = service_env(redis_url, routes, simulator, metrics_dir)
         redis_client = client_from_url(redis_url)
         try:
             started = time.monotonic()

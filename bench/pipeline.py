@@ -29,19 +29,13 @@ import tempfile
 import time
 from collections import Counter
 
-from bench.common import (CpuMeter, bench_celery, celery_workers, children, gunicorn_server, machine, post_events,
-                          queue_drained,
-                          quiet_simulators, ratio_line, redis_for_bench, wait_until, write_routes)
+from bench.common import (TOKEN, CpuMeter, bench_celery, celery_workers, children, foxoms_routes, gunicorn_server,
+                          machine, post_events, queue_drained, quiet_simulators, ratio_line, redis_for_bench,
+                          wait_until, write_routes)
 from handlers.redis_client import client_from_url
 from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
 
-TOKEN = "bench-token"
-ROUTES = f"""
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["{TOKEN}"]
-    events: [bookingCreated]
+ROUTES = foxoms_routes(['bookingCreated'], """
 routes:
   - id: booking-to-fiwit
     source: foxoms
@@ -51,9 +45,15 @@ routes:
         call: fiwit.create_ticket
         args:
           fields:
-            name: "Booking {{{{ payload.name }}}}"
+            name: "Booking {{ payload.name }}"
             priority: medium
-"""
+""")
+
+
+def service_env(redis_url, routes, simulator, metrics_dir):
+    """The environment of the service's processes: this Redis, these routes, the Fiwit simulator."""
+    return dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
+                FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
 
 
 def booking(tag, number):
@@ -102,8 +102,7 @@ def main():
     with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes = write_routes(ROUTES)
-        env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
-                   FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+        env = service_env(redis_url, routes, simulator, metrics_dir)
         redis_client = client_from_url(redis_url)
         try:
             with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \

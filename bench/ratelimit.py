@@ -27,19 +27,13 @@ import os
 import tempfile
 import time
 
-from bench.common import (celery_workers, gunicorn, machine, post_events, quiet_simulators, ratio_line,
+from bench.common import (TOKEN, foxoms_routes, celery_workers, gunicorn, machine, post_events, quiet_simulators, ratio_line,
                           redis_for_bench, wait_until, write_routes)
 from tests.simulators.base import parse_rate
 from tests.simulators.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
 from tests.simulators.itglue import DEFAULT_KEY as ITGLUE_KEY, ITGlueSimulator
 
-TOKEN = "bench-token"
-ROUTES = f"""
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["{TOKEN}"]
-    events: [bookingCreated, contactCreated]
+ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], """
 routes:
   - id: booking-to-foxoms
     source: foxoms
@@ -50,7 +44,7 @@ routes:
         args:
           module: project
           fields:
-            name: "Booking {{{{ payload.name }}}}"
+            name: "Booking {{ payload.name }}"
   - id: contact-to-itglue
     source: foxoms
     events: [contactCreated]
@@ -60,8 +54,8 @@ routes:
         args:
           type: organizations
           attributes:
-            name: "{{{{ payload.name }}}}"
-"""
+            name: "{{ payload.name }}"
+""")
 
 
 def run(base, simulator, event, count, limit, period_seconds, timeout):
@@ -88,8 +82,10 @@ def main():
     options = parser.parse_args()
     quiet_simulators()
     itglue_limit, itglue_period = parse_rate(options.itglue_limit)
-    if options.itglue % itglue_limit:
-        parser.error(f"--itglue must be a multiple of the limit ({itglue_limit}): whole windows")
+    if options.itglue % itglue_limit or options.itglue < 2 * itglue_limit:
+        parser.error(f"--itglue must be a multiple of the limit ({itglue_limit}), at least two windows")
+    if options.foxoms < 2:
+        parser.error("--foxoms must be at least 2")
     lines = []
     with redis_for_bench() as redis_url, FoxOMSSimulator(rate_limit=(1, 1.0)) as foxoms, \
             ITGlueSimulator(rate_limit=(itglue_limit, itglue_period)) as itglue, \

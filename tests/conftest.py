@@ -23,6 +23,20 @@ sources:
 routes: []
 """
 
+# One route posting every booking event to an HTTP endpoint: `.format(url=...)`.
+HOOK_ROUTES = MINIMAL_ROUTES.replace("routes: []", """
+routes:
+  - id: to-hook
+    source: foxoms
+    events: ["booking*"]
+    actions:
+      - id: post
+        call: http.post
+        args:
+          url: "{url}"
+          json: "{{{{ payload }}}}"
+""")
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):

@@ -9,21 +9,10 @@ import pytest
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import get_event
 from tests.admin_helpers import ADMIN, DEAD, make_delivery, make_event
-from tests.conftest import MINIMAL_ROUTES
+from tests.conftest import HOOK_ROUTES
 from tests.helpers import wait_for
 
-ROUTES = MINIMAL_ROUTES.replace("routes: []", """
-routes:
-  - id: to-hook
-    source: foxoms
-    events: ["booking*"]
-    actions:
-      - id: post
-        call: http.post
-        args:
-          url: "{url}"
-          json: "{{{{ payload }}}}"
-""")
+ROUTES = HOOK_ROUTES
 
 
 @pytest.fixture

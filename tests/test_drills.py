@@ -12,14 +12,13 @@ from datetime import datetime
 
 import pytest
 import requests
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.delivery import leases
 from handlers.embedded_redis import EmbeddedRedis
-from handlers.inbound.enqueue import decode_task_message
 from handlers.redis_client import client_from_url
-from handlers.store.events import EVENTS_INDEX, event_key, get_event
+from handlers.store.events import event_key, get_event
 from tests.drill_helpers import (
     ADMIN, Processes, Sender, ServedApp, arrivals_by_number, delivered_numbers, delivery_id_for, drill_routes,
     twice_or_more,
@@ -27,7 +26,7 @@ from tests.drill_helpers import (
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
 from tests.test_hooks_status import ROUTES as PROPERTY_ROUTES
-from tests.test_inbound_property import CONTENT_TYPES, PATHS, RIGHT_TOKEN, TOKENS, bodies, header_text, headers
+from tests.test_inbound_property import CONTENT_TYPES, PATHS, TOKENS, bodies, header_text, headers, send_and_check
 
 pytestmark = pytest.mark.slow
 
@@ -287,26 +286,7 @@ def test_10000_random_requests_never_5xx(make_app, redis_client):
     @given(path=st.sampled_from(PATHS), token=st.one_of(st.none(), st.sampled_from(TOKENS), header_text),
            content_type=st.sampled_from(CONTENT_TYPES), body=bodies, extra_headers=headers, right_token=st.booleans())
     def one_request(path, token, content_type, body, extra_headers, right_token):
-        redis_client.flushdb()
-        request_headers = dict(extra_headers)
-        if content_type:
-            request_headers["Content-Type"] = content_type
-        if right_token:
-            token = RIGHT_TOKEN.get(path.split("/")[2 if "foxoms" in path else 3], "wrong")
-        query = {"token": token} if token is not None else {}
-        response = client.post(path, data=body, headers=request_headers, query_string=query)
-        statuses[response.status_code] += 1
-        event(f"status {response.status_code}")
-        assert response.status_code < 500, response.get_data(as_text=True)
-        assert response.is_json
-        if response.status_code != 202:
-            assert "error" in response.get_json()
-            assert redis_client.keys("*") == []
-            return
-        event_id = response.get_json()["event_id"]
-        assert get_event(redis_client, event_id) is not None
-        assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [event_id]
-        assert [decode_task_message(m)[1] for m in redis_client.lrange("celery", 0, -1)] == [[event_id]]
+        statuses[send_and_check(client, redis_client, path, token, content_type, body, extra_headers, right_token)] += 1
 
     one_request()
     print(f"\nrandom requests: {sum(statuses.values())} sent, by status {dict(sorted(statuses.items()))}")

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from handlers.inbound.enqueue import decode_task_message
-from handlers.store.events import get_event
+from handlers.store.events import EVENTS_INDEX, get_event
 from tests.test_hooks_status import ROUTES
 
 PATHS = [
@@ -54,6 +54,31 @@ headers = st.fixed_dictionaries(
 )
 
 
+def send_and_check(client, redis_client, path, token, content_type, body, extra_headers, right_token):
+    """POST one generated request on an empty store; check the property; return the status.
+    Never a 5xx; always JSON; stored and queued (one event, one routing task) only on 202."""
+    redis_client.flushdb()
+    request_headers = dict(extra_headers)
+    if content_type:
+        request_headers["Content-Type"] = content_type
+    if right_token:
+        token = RIGHT_TOKEN.get(path.split("/")[2 if "foxoms" in path else 3], "wrong")
+    query = {"token": token} if token is not None else {}
+    response = client.post(path, data=body, headers=request_headers, query_string=query)
+    event(f"status {response.status_code}")
+    assert response.status_code < 500, response.get_data(as_text=True)
+    assert response.is_json
+    if response.status_code != 202:
+        assert "error" in response.get_json()
+        assert redis_client.keys("*") == []
+        return response.status_code
+    event_id = response.get_json()["event_id"]
+    assert get_event(redis_client, event_id) is not None
+    assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [event_id]
+    assert [decode_task_message(m)[1] for m in redis_client.lrange("celery", 0, -1)] == [[event_id]]
+    return response.status_code
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.sampled_from(PATHS),
@@ -67,21 +92,4 @@ def test_no_5xx_and_nothing_stored_unless_202(
     make_app, redis_client, path, token, content_type, body, extra_headers, right_token
 ):
     app = make_app(ROUTES)
-    redis_client.flushdb()
-    request_headers = dict(extra_headers)
-    if content_type:
-        request_headers["Content-Type"] = content_type
-    if right_token:
-        token = RIGHT_TOKEN.get(path.split("/")[2 if "foxoms" in path else 3], "wrong")
-    query = {"token": token} if token is not None else {}
-    response = app.test_client().post(path, data=body, headers=request_headers, query_string=query)
-    event(f"status {response.status_code}")
-    assert response.status_code < 500, response.get_data(as_text=True)
-    assert response.is_json
-    if response.status_code != 202:
-        assert "error" in response.get_json()
-        assert redis_client.keys("*") == []
-        return
-    event_id = response.get_json()["event_id"]
-    assert get_event(redis_client, event_id) is not None
-    assert [decode_task_message(m)[1] for m in redis_client.lrange("celery", 0, -1)] == [[event_id]]
+    send_and_check(app.test_client(), redis_client, path, token, content_type, body, extra_headers, right_token)

@@ -3,22 +3,11 @@ import time
 
 from handlers.store.deliveries import event_delivery_ids, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
-from tests.conftest import MINIMAL_ROUTES
+from tests.conftest import HOOK_ROUTES
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
 
-ROUTES = MINIMAL_ROUTES.replace("routes: []", """
-routes:
-  - id: to-hook
-    source: foxoms
-    events: ["booking*"]
-    actions:
-      - id: post
-        call: http.post
-        args:
-          url: "{url}"
-          json: "{{{{ payload }}}}"
-""")
+ROUTES = HOOK_ROUTES
 
 
 def test_beat_runs_the_scheduler_and_the_sweeper(app):
