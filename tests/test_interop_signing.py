@@ -210,6 +210,21 @@ def test_interop_unpadded_base64_secret_reads_as_the_library_reads_it(make_app, 
     assert client.post("/hooks/incoming/svix-signed", data=BODY, headers=headers).status_code == 202
 
 
+def test_interop_svix_id_identifies_a_duplicate(hooks, redis_client):
+    """Svix re-sends a message with its svix-id and a new timestamp and signature: a duplicate.
+    Two messages with the same body but their own svix-ids are two events."""
+    def send(msg_id, sent_at=None):
+        headers = library_headers("svix", SVIX_PLAIN, msg_id=msg_id, sent_at=sent_at)
+        response = hooks.post("/hooks/incoming/svix-signed", data=BODY, headers=headers)
+        assert response.status_code == 202, response.get_data(as_text=True)
+        return response.get_json()
+
+    first = send("msg_first", sent_at=minutes_ago(2))
+    assert send("msg_first") == {"event_id": first["event_id"], "duplicate": True}
+    second = send("msg_second")
+    assert second["duplicate"] is False and second["event_id"] != first["event_id"]
+
+
 @pytest.mark.parametrize("header", ["svix-id", "svix-timestamp", "svix-signature"])
 def test_interop_svix_header_missing(hooks, header):
     headers = library_headers("svix", SVIX_PLAIN)
