@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import yaml
 from marshmallow import ValidationError
 
+from handlers.signing import SecretError, secret_keys
 from schemas.rules import rules_file_schema
 
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -127,6 +128,20 @@ def check_references(data):
     return problems
 
 
+def check_signing_secrets(data):
+    """Every `signing_secret` reads as the reference libraries read it (the value is never shown)."""
+    problems = []
+    for name, source in data["sources"].items():
+        secret = source.get("signing_secret")
+        if secret is None or VARIABLE.search(secret):  # an unset ${VAR} is reported already
+            continue
+        try:
+            secret_keys(secret)
+        except SecretError as exc:
+            problems.append(f"sources.{name}.signing_secret: {exc}")
+    return problems
+
+
 # Further checks (calls, globs, filters, templates) register here: f(data) -> [problem].
 ROUTE_CHECKS = []
 
@@ -155,6 +170,7 @@ def parse_rules(text, environ=None, path="<string>"):
     except ValidationError as exc:
         raise RulesError(_named_places(problems + schema_problems(exc.messages), raw)) from None
     problems.extend(check_references(data))
+    problems.extend(check_signing_secrets(data))
     _register_route_checks()
     for check in ROUTE_CHECKS:
         problems.extend(check(data))

@@ -44,7 +44,7 @@ routes:
         args:
           url: "{receiver_url}"
           json: "{{{{ payload }}}}"
-          sign: "drill-signing-secret"
+          sign: "whsec_ZHJpbGwtc2lnbmluZy1zZWNyZXQ="
 """
 
 

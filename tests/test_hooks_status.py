@@ -8,7 +8,7 @@ import pytest
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 
 from handlers.inbound.enqueue import decode_task_message
-from handlers.inbound.verify import sign
+from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, event_key, get_event
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"

@@ -1,10 +1,12 @@
 """One test per way verification can fail (and per way it succeeds): tokens in each of
-three places, rotation, Standard Webhooks signatures on the raw bytes."""
+four places, rotation, Standard Webhooks (or svix-*) signatures on the raw bytes."""
+import base64
 import time
 
 import pytest
 
-from handlers.inbound.verify import secret_keys, sign
+from handlers.signing import SecretError, secret_keys
+from handlers.signing import signature as sign
 from tests.test_hooks_status import OLD_SECRET_BYTES, ROUTES, SECRET, SECRET_BYTES, signed_headers
 
 BODY = b'{"type": "customer.created", "name": "Acme"}'
@@ -61,8 +63,26 @@ def test_another_sources_token_is_refused(hooks):
     assert error_message(post_foxoms(hooks, {"X-Hook-Token": "plain-token"})) == "wrong token"
 
 
-def test_basic_auth_is_not_a_token(hooks):
-    assert "missing token" in error_message(post_foxoms(hooks, {"Authorization": "Basic Zm94LXRva2VuLW5ldzo="}))
+def basic(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.mark.parametrize("user,password", [("fox-token-new", ""), ("zapier", "fox-token-old"), ("", "fox-token-new")],
+                         ids=["user", "password", "password-only"])
+def test_token_in_authorization_basic(hooks, user, password):
+    assert post_foxoms(hooks, basic(user, password)).status_code == 202
+
+
+@pytest.mark.parametrize("user,password", [("wrong", ""), ("zapier", "wrong"), ("fox-token", "new")],
+                         ids=["user", "password", "split"])
+def test_wrong_token_in_authorization_basic(hooks, redis_client, user, password):
+    assert error_message(post_foxoms(hooks, basic(user, password))) == "wrong token"
+    assert redis_client.keys("*") == []
+
+
+def test_authorization_basic_that_is_not_base64(hooks):
+    message = error_message(post_foxoms(hooks, {"Authorization": "Basic fox-token-new!"}))
+    assert "Basic" in message and "fox-token-new" not in message
 
 
 def test_valid_signature_accepted(hooks):
@@ -141,9 +161,18 @@ def test_signature_without_v1_prefix_is_refused(hooks):
     assert error_message(hooks.post(URL, data=BODY, headers=headers)) == "no webhook-signature matches"
 
 
-def test_plain_text_secret_is_used_as_is():
-    assert secret_keys("plain-secret") == [b"plain-secret"]
+def test_secrets_are_whsec_base64_or_plain_base64():
+    plain = base64.b64encode(SECRET_BYTES).decode()
     assert secret_keys(SECRET) == [SECRET_BYTES]
+    assert secret_keys(plain) == [SECRET_BYTES]
+    assert secret_keys(plain.rstrip("=") + " " + SECRET) == [SECRET_BYTES, SECRET_BYTES]
+
+
+@pytest.mark.parametrize("secret", ["plain-secret", "whsec_not base64!", "whsec_", "whsec_abc-_def", "QUJD===", "QUJDR"])
+def test_a_secret_that_is_not_base64_is_refused_without_its_value(secret):
+    with pytest.raises(SecretError) as caught:
+        secret_keys(secret)
+    assert secret.removeprefix("whsec_") not in str(caught.value) or not secret.removeprefix("whsec_")
 
 
 def test_401_comes_before_415_and_400(hooks):

@@ -23,7 +23,7 @@ VARIABLES = {
     "FOXOMS_HOOK_TOKEN": "shipped-foxoms-hook-token-1",
     "ASSET_EXPIRING_TOKEN": "shipped-asset-token-1",
     "CAMPAIGN_HOOK_TOKEN": "shipped-campaign-token-1",
-    "CAMPAIGN_SIGNING_SECRET": "shipped-campaign-signing-secret-1",
+    "CAMPAIGN_SIGNING_SECRET": "whsec_c2hpcHBlZC1jYW1wYWlnbi1zaWduaW5nLXNlY3JldC0x",
 }
 CREDENTIALS = {
     "FOXOMS_API_TOKEN": "foxoms-api-token-secret",

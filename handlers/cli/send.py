@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from handlers.inbound.verify import secret_keys, sign
+from handlers.signing import secret_keys, signature
 
 
 def request_for(source_name, source, event, body):
@@ -18,7 +18,7 @@ def request_for(source_name, source, event, body):
         msg_id, timestamp = f"msg_{uuid.uuid4().hex}", str(int(time.time()))
         key = secret_keys(source["signing_secret"])[0]
         headers.update({"webhook-id": msg_id, "webhook-timestamp": timestamp,
-                        "webhook-signature": sign(key, msg_id, timestamp, body)})
+                        "webhook-signature": signature(key, msg_id, timestamp, body)})
     return path, headers
 
 

@@ -4,7 +4,7 @@ import hashlib
 from handlers.secrets import is_secret_name
 from handlers.store.keys import key
 
-IDEMPOTENCY_HEADERS = ("webhook-id", "Idempotency-Key")
+IDEMPOTENCY_HEADERS = ("webhook-id", "svix-id", "Idempotency-Key")  # svix-id: senders built on Svix
 
 
 def safe_headers(headers):
@@ -14,7 +14,7 @@ def safe_headers(headers):
 
 def dedupe_key(source, event_name, raw_body, headers):
     """hooks:dedupe:<source>:<sha256>: of the sender's message id when it gives one
-    (webhook-id, else Idempotency-Key), else of the event name and the raw body."""
+    (webhook-id, else svix-id, else Idempotency-Key), else of the event name and the raw body."""
     for header in IDEMPOTENCY_HEADERS:
         value = headers.get(header)
         if value:

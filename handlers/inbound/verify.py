@@ -1,27 +1,40 @@
 """Who may post: per-source tokens (rotation) and Standard Webhooks signatures.
 
 Both compare in constant time and raise WebhookVerificationError with a message that
-names what was wrong, never the value that was sent.
+names what was wrong, never the value that was sent. Secrets and signatures are read and
+computed by handlers.signing, the module `http.post` signs with.
 """
-import base64
-import hashlib
 import hmac
 
+from werkzeug.datastructures import Authorization
+
 from handlers.inbound.errors import WebhookVerificationError
+from handlers.signing import secret_keys, signs_with_any
 
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
-SECRET_PREFIX = "whsec_"
+# The Standard Webhooks headers, then the same three as senders built on Svix name them.
+# One set is read whole, never mixed: webhook-* when any of it is sent, else svix-*.
+SIGNATURE_HEADER_SETS = (
+    ("webhook-id", "webhook-timestamp", "webhook-signature"),
+    ("svix-id", "svix-timestamp", "svix-signature"),
+)
 
 
 def presented_tokens(query_token, headers):
-    """Every token the request offers: ?token=, Authorization: Bearer, X-Hook-Token."""
+    """Every token the request offers: ?token=, X-Hook-Token, and in Authorization a Bearer
+    token or the user name and the password of Basic (Zapier-like tools put it in either)."""
     found = []
     if query_token:
         found.append(query_token)
-    authorization = headers.get("Authorization") or ""
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        found.append(value.strip())
+    authorization = headers.get("Authorization")
+    if authorization:
+        parsed = Authorization.from_header(authorization)
+        if parsed is None and authorization.strip().lower().startswith("basic"):
+            raise WebhookVerificationError("Authorization: Basic is not base64 of user:password")
+        if parsed is not None and parsed.type == "bearer" and parsed.token:
+            found.append(parsed.token.strip())
+        if parsed is not None and parsed.type == "basic":
+            found += [part for part in (parsed.username, parsed.password) if part]
     if headers.get("X-Hook-Token"):
         found.append(headers.get("X-Hook-Token").strip())
     return found
@@ -30,7 +43,8 @@ def presented_tokens(query_token, headers):
 def check_token(valid_tokens, presented):
     """Raise unless one presented token equals one valid token (constant time)."""
     if not presented:
-        raise WebhookVerificationError("missing token: use ?token=, Authorization: Bearer or X-Hook-Token")
+        raise WebhookVerificationError(
+            "missing token: use ?token=, Authorization: Bearer or Basic, or X-Hook-Token")
     matched = False
     for candidate in presented:
         for token in valid_tokens:
@@ -39,49 +53,31 @@ def check_token(valid_tokens, presented):
         raise WebhookVerificationError("wrong token")
 
 
-def secret_keys(signing_secret):
-    """The HMAC keys of a `signing_secret`: whitespace-separated for rotation;
-    `whsec_<base64>` is decoded as Standard Webhooks does, anything else is used as text."""
-    keys = []
-    for secret in signing_secret.split():
-        if not secret.startswith(SECRET_PREFIX):
-            keys.append(secret.encode())
-            continue
-        try:
-            keys.append(base64.b64decode(secret[len(SECRET_PREFIX):], validate=True))
-        except ValueError:  # not whsec_<base64>: the text itself is the key
-            keys.append(secret.encode())
-    return keys
 
-
-def sign(key, msg_id, timestamp, body):
-    """The `v1,<base64>` signature of one message with one key."""
-    content = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(key, content, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+def signature_headers(headers):
+    """(id, timestamp, signatures, their header names) from one header set, read whole."""
+    names = SIGNATURE_HEADER_SETS[0]
+    if not any(headers.get(name) for name in names):
+        names = SIGNATURE_HEADER_SETS[1]
+        if not any(headers.get(name) for name in names):
+            raise WebhookVerificationError("missing webhook-id header (or svix-id)")
+    values = [headers.get(name) for name in names]
+    for name, value in zip(names, values):
+        if not value:
+            raise WebhookVerificationError(f"missing {name} header")
+    return (*values, names)
 
 
 def verify_signature(signing_secret, headers, body, now):
     """Standard Webhooks: HMAC-SHA256 over `id.timestamp.raw_body`, 5 minutes either way."""
-    msg_id = headers.get("webhook-id")
-    timestamp = headers.get("webhook-timestamp")
-    signatures = headers.get("webhook-signature")
-    for name, value in (("webhook-id", msg_id), ("webhook-timestamp", timestamp), ("webhook-signature", signatures)):
-        if not value:
-            raise WebhookVerificationError(f"missing {name} header")
+    msg_id, timestamp, signatures, names = signature_headers(headers)
     try:
         sent_at = int(timestamp)
     except ValueError:
-        raise WebhookVerificationError("webhook-timestamp is not a UNIX time in seconds") from None
+        raise WebhookVerificationError(f"{names[1]} is not a UNIX time in seconds") from None
     if sent_at < now - TIMESTAMP_TOLERANCE_SECONDS:
-        raise WebhookVerificationError("webhook-timestamp is too old")
+        raise WebhookVerificationError(f"{names[1]} is too old")
     if sent_at > now + TIMESTAMP_TOLERANCE_SECONDS:
-        raise WebhookVerificationError("webhook-timestamp is too new")
-    offered = [part.split(",", 1)[1] for part in signatures.split() if part.startswith("v1,")]
-    matched = False
-    for key in secret_keys(signing_secret):
-        expected = sign(key, msg_id, timestamp, body).split(",", 1)[1]
-        for candidate in offered:
-            matched |= hmac.compare_digest(expected.encode(), candidate.encode())
-    if not matched:
-        raise WebhookVerificationError("no webhook-signature matches")
+        raise WebhookVerificationError(f"{names[1]} is too new")
+    if not signs_with_any(secret_keys(signing_secret), msg_id, timestamp, body, signatures):
+        raise WebhookVerificationError(f"no {names[2]} matches")

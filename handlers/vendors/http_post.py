@@ -4,9 +4,7 @@ Refuses non-http(s) URLs, and (unless HTTP_ALLOW_PRIVATE) hosts that resolve to 
 link-local, private, reserved or otherwise non-global addresses: every resolved address is
 checked. Redirects are never followed (a redirect could lead to a refused address).
 """
-import base64
 import hashlib
-import hmac
 import ipaddress
 import socket
 import time
@@ -14,6 +12,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from handlers.actions import ClientAction, register, result_from
+from handlers.signing import SecretError, secret_key, signature
 from handlers.vendors.base import VendorConnectionError, VendorRejected
 from handlers.vendors.client import REQUEST_TIMEOUT_SECONDS, VendorClient, encode_json
 
@@ -21,14 +20,11 @@ FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"
 
 
 def signing_key(secret):
-    """`whsec_<base64>` -> its bytes; any other string -> its UTF-8 bytes."""
-    secret = str(secret)
-    if secret.startswith("whsec_"):
-        try:
-            return base64.b64decode(secret[len("whsec_"):], validate=True)
-        except ValueError:
-            raise VendorRejected("http.post: sign is a whsec_ secret that is not valid base64") from None
-    return secret.encode("utf-8")
+    """The HMAC key of a `sign:` secret (handlers.signing reads it as the reference libraries do)."""
+    try:
+        return secret_key(secret)
+    except SecretError as exc:
+        raise VendorRejected(f"http.post: sign is {exc}") from None
 
 
 def webhook_id_for(delivery_id):
@@ -38,9 +34,7 @@ def webhook_id_for(delivery_id):
 
 def sign_body(secret, webhook_id, timestamp, body):
     """Standard Webhooks signature header value: v1,<base64 HMAC-SHA256 of id.timestamp.body>."""
-    content = f"{webhook_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), content, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    return signature(signing_key(secret), webhook_id, timestamp, body)
 
 
 def refused_address(address):
@@ -132,6 +126,17 @@ class HTTPPost(ClientAction):
     required = ("url", "json")
     optional = ("headers", "sign")
     client_class = WebhookClient
+
+    def check_args(self, args):
+        """A literal `sign:` (not a template, not an unset ${VAR}) must be a signing secret at load."""
+        problems = super().check_args(args)
+        sign = args.get("sign")
+        if isinstance(sign, str) and not any(mark in sign for mark in ("{{", "{%", "${")):
+            try:
+                secret_key(sign)
+            except SecretError as exc:
+                problems.append(f"args.sign: {exc}")
+        return problems
 
     def run(self, args, ctx):
         # Derived from the delivery id rather than drawn at random: an attempt cut short by a
