@@ -70,6 +70,16 @@ def test_replay_an_id_that_is_not_ours_is_404_and_queues_nothing(client, redis_c
     assert get_delivery(redis_client, dead)["status"] == "dead"
 
 
+@pytest.mark.parametrize("method, path", [
+    ("get", "/api/events/%2F{event_id}"), ("post", "/api/events/%2F{event_id}/replay"), ("get", "/api//events"),
+    ("post", "/api//dead-letters/replay"),
+])
+def test_a_double_slash_is_404_not_a_redirect_to_another_path(client, redis_client, stored, method, path):
+    response = getattr(client, method)(path.format(event_id=stored[0]), headers=ADMIN)
+    assert response.status_code == 404 and response.is_json
+    assert queued_messages(redis_client) == []
+
+
 @pytest.mark.parametrize("suffix", [":attempts", ":lease", "x", "\n", "%"])
 def test_replay_a_delivery_that_is_not_ours_is_404(client, redis_client, stored, suffix):
     event_id, dead = stored
@@ -237,6 +247,7 @@ HEX = "0123456789abcdef"
 texts = st.text(max_size=30)
 ids = st.one_of(
     texts,
+    texts.map(lambda text: "/" + text),
     st.tuples(st.sampled_from([SEED_EVENT, SEED_DELIVERY, "evt_x"]), st.sampled_from(ID_SUFFIXES)).map("".join),
     st.text(HEX, min_size=24, max_size=24).map(lambda h: "evt_" + h),
 )

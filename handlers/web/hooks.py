@@ -19,14 +19,14 @@ READ_CHUNK_BYTES = 65536
 FOXOMS_EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # DESIGN.md "Inbound HTTP contract"
 
 
-@blueprint.post("/hooks/foxoms/<event_name>", merge_slashes=False)  # `//x` is 404, not a redirect
+@blueprint.post("/hooks/foxoms/<event_name>")
 def foxoms_hook(event_name):
     if FOXOMS_EVENT_NAME.fullmatch(event_name) is None:
         raise NotFound("no FoxOMS event by that name: letters, digits, _ . - and at most 100 characters")
     return _receive(FOXOMS, event_name)
 
 
-@blueprint.post("/hooks/incoming/<hook_name>", merge_slashes=False)
+@blueprint.post("/hooks/incoming/<hook_name>")
 def incoming_hook(hook_name):
     return _receive(INCOMING, hook_name)
 
