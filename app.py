@@ -14,6 +14,7 @@ from tasks import celery_init_app, celery_settings
 
 def create_app(test_config=None):
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # a `//` in a path is 404, never a 308 to another path
     app.config.from_mapping(settings.from_environment())
     app.json.sort_keys = False
     if test_config:

@@ -4,9 +4,15 @@ A cursor is the position of the last item a page showed: url-safe base64 of
 "<score>:<member>". Equal scores are ordered by member (Redis returns them in reverse
 lexical order when walking backwards), so a page never repeats or skips an item even
 when many share one timestamp, and items added later (newer) never shift a walk.
+
+Only a cursor this module made decodes: the exact text encode_cursor gives, a finite score
+of zero or more (the indexes hold epoch seconds) and, where the caller says what the index
+holds, a member of that shape. Anything else is BadCursor, so no NaN, infinity or
+stray text ever reaches Redis as a score.
 """
 import base64
 import binascii
+import math
 from itertools import islice
 
 CHUNK_SIZE = 200
@@ -22,15 +28,21 @@ def encode_cursor(score, member):
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor):
-    """(score, member) from a cursor; BadCursor if it is not one of ours."""
+def decode_cursor(cursor, member_shape=None):
+    """(score, member) from a cursor; BadCursor if it is not one of ours.
+
+    member_shape: a compiled pattern the member must match in full (the index's ids)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-        score, member = text.split(":", 1)
-        return float(score), member
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+        score_text, member = text.split(":", 1)
+        score = float(score_text)
     except (ValueError, binascii.Error, UnicodeError) as exc:
         raise BadCursor("not a cursor returned by this API") from exc
+    if (not math.isfinite(score) or score < 0 or encode_cursor(score, member) != cursor
+            or (member_shape is not None and member_shape.fullmatch(member) is None)):
+        raise BadCursor("not a cursor returned by this API")
+    return score, member
 
 
 def iter_newest_first(redis_client, index_key, after=None, chunk_size=CHUNK_SIZE):

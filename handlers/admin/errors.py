@@ -9,6 +9,12 @@ class InvalidQuery(ServiceError):
     code = "invalid_query"
 
 
+class InvalidCursor(InvalidQuery):
+    """`cursor` is not one this API returned (its own code: a client should start over)."""
+
+    code = "invalid_cursor"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"

@@ -1,6 +1,7 @@
 """Read-only views of stored events and dead letters, shaped for the admin API and CLI."""
 from handlers.admin.cursor import MAX_SCANNED, page
 from handlers.admin.errors import NotFound
+from handlers.admin.ids import require_event_id
 from handlers.admin.redact import redact
 from handlers.inbound.headers import safe_headers
 from handlers.store.codec import iso
@@ -62,6 +63,7 @@ def delivery_counts(redis_client, event_ids):
 
 def event_detail(redis_client, event_id):
     """The event with its payload, safe headers and every delivery with every attempt."""
+    require_event_id(event_id)
     event = get_event(redis_client, event_id)
     if event is None:
         raise NotFound(f"no event {event_id!r}")

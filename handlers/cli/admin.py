@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from handlers.admin.cursor import BadCursor, decode_cursor
 from handlers.admin.errors import DeliveryInFlight, NotFound, NotRenderable
+from handlers.admin.ids import DELIVERY_ID, EVENT_ID, require_replay_ids
 from handlers.admin.params import DEFAULT_LIMIT, MAX_LIMIT
 from handlers.admin.queries import list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
@@ -24,9 +25,9 @@ def _services():
     return current_app.extensions["redis"], current_app.extensions["celery"]
 
 
-def _cursor(text):
+def _cursor(text, member_shape):
     try:
-        return decode_cursor(text) if text else None
+        return decode_cursor(text, member_shape) if text else None
     except BadCursor as exc:
         raise click.BadParameter(str(exc), param_hint="--cursor") from exc
 
@@ -51,7 +52,7 @@ def _print_page(answer, items_key, columns, as_json):
 def events_list(status, source, event, limit, cursor, as_json):
     """Events, newest first: id, received at, source, event, status, deliveries."""
     redis_client, _ = _services()
-    answer = list_events(redis_client, limit, _cursor(cursor), status=status, source=source, event=event)
+    answer = list_events(redis_client, limit, _cursor(cursor, EVENT_ID), status=status, source=source, event=event)
     columns = (lambda e: e["id"], lambda e: e["received_at"], lambda e: e["source"], lambda e: e["name"],
                lambda e: e["status"], lambda e: f"{e['deliveries']['total']} deliveries")
     _print_page(answer, "events", columns, as_json)
@@ -63,6 +64,7 @@ def events_list(status, source, event, limit, cursor, as_json):
 def events_replay(event_id, delivery_id):
     """Re-queue the event's dead deliveries (or route it again if it has none)."""
     try:
+        require_replay_ids(event_id, delivery_id)
         queued = replay_event(*_services(), event_id, delivery_id, current_app.extensions["rules"])
     except (NotFound, DeliveryInFlight, NotRenderable) as exc:
         raise click.ClickException(exc.message) from exc
@@ -83,7 +85,7 @@ def events_replay(event_id, delivery_id):
 def dead_letters_list(route, vendor, limit, cursor, as_json):
     """Dead deliveries, most recent first: id, died at, call, attempts, last error."""
     redis_client, _ = _services()
-    answer = list_dead_letters(redis_client, limit, _cursor(cursor), route=route, vendor=vendor)
+    answer = list_dead_letters(redis_client, limit, _cursor(cursor, DELIVERY_ID), route=route, vendor=vendor)
     columns = (lambda d: d["delivery_id"], lambda d: d["died_at"], lambda d: d["call"],
                lambda d: f"{d['attempts']} attempts", lambda d: d["last_error"] or "")
     _print_page(answer, "dead_letters", columns, as_json)

@@ -14,6 +14,7 @@ Deliveries:  hooks:delivery:<id>             hash
 Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the moving window (ms)
              hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
+Admin:       hooks:admin_failures:<client address>  string: wrong admin tokens in the window (60 s)
 """
 PREFIX = "hooks"
 

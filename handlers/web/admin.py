@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from handlers.admin import params
+from handlers.admin.ids import require_replay_ids
 from handlers.admin.queries import event_detail, list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
 from handlers.web.admin_auth import admin_required
@@ -20,7 +21,7 @@ def _celery():
 @blueprint.get("/events")
 @admin_required
 def events_index():
-    query = params.load(params.event_list_schema, request.args.to_dict())
+    query = params.load(params.event_list_schema, request.args)
     return jsonify(list_events(_redis(), **query))
 
 
@@ -33,7 +34,8 @@ def events_show(event_id):
 @blueprint.post("/events/<event_id>/replay")
 @admin_required
 def events_replay(event_id):
-    query = params.load(params.replay_schema, request.args.to_dict())
+    query = params.load(params.replay_schema, request.args)
+    require_replay_ids(event_id, query["delivery"])
     queued = replay_event(_redis(), _celery(), event_id, query["delivery"], current_app.extensions["rules"])
     return jsonify(queued=queued), 202
 
@@ -41,15 +43,14 @@ def events_replay(event_id):
 @blueprint.get("/dead-letters")
 @admin_required
 def dead_letters_index():
-    query = params.load(params.dead_letter_list_schema, request.args.to_dict())
+    query = params.load(params.dead_letter_list_schema, request.args)
     return jsonify(list_dead_letters(_redis(), **query))
 
 
 @blueprint.post("/dead-letters/replay")
 @admin_required
 def dead_letters_replay():
-    filters = {**request.args.to_dict(), **params.json_object(request.get_data())}
-    query = params.load(params.dead_letter_filter_schema, filters)
+    query = params.load(params.dead_letter_filter_schema, request.args, params.json_object(request.get_data()))
     return jsonify(replay_dead_letters(_redis(), _celery(), **query, rules=current_app.extensions["rules"])), 202
 
 

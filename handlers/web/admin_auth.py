@@ -1,15 +1,57 @@
-"""Bearer ADMIN_TOKEN for /api/*: compared in constant time; unset → every call is 401."""
+"""Bearer ADMIN_TOKEN for /api/*: compared in constant time; unset → every call is 401.
+
+Wrong tokens are throttled per client (remote address): each failure counts in a Redis
+key shared by every web worker, a fixed window of FAILURE_WINDOW_SECONDS opened by the
+first failure (one MULTI: SET NX EX, INCR, TTL). Past MAX_FAILURES_PER_WINDOW failures the
+answer is 429 with Retry-After (the seconds left in the window) instead of 401. The right
+token is checked first and never reads the counter, so an attacker cannot lock the
+operator out. If Redis cannot count, a wrong token is still 401.
+"""
 import hmac
 from functools import wraps
 
+import redis
 from flask import current_app, request
+from werkzeug.exceptions import TooManyRequests
 
 from handlers.errors import ServiceError
+from handlers.store.keys import key
+
+MAX_FAILURES_PER_WINDOW = 20
+FAILURE_WINDOW_SECONDS = 60
 
 
 class AdminUnauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+def failures_key(client_address):
+    return key("admin_failures", client_address)
+
+
+def count_failure(redis_client, client_address):
+    """Count one failure; (failures in the current window, seconds the window has left)."""
+    name = failures_key(client_address)
+    pipe = redis_client.pipeline(transaction=True)
+    pipe.set(name, 0, ex=FAILURE_WINDOW_SECONDS, nx=True)
+    pipe.incr(name)
+    pipe.ttl(name)
+    _, failures, seconds_left = pipe.execute()
+    return failures, max(seconds_left, 1)
+
+
+def refuse_wrong_token():
+    """AdminUnauthorized (401), or TooManyRequests (429) past the client's failure budget."""
+    try:
+        failures, seconds_left = count_failure(current_app.extensions["redis"], request.remote_addr or "unknown")
+    except (redis.RedisError, OSError):
+        failures = 0
+    if failures > MAX_FAILURES_PER_WINDOW:
+        raise TooManyRequests(
+            f"too many wrong admin tokens from this client: retry in {seconds_left} s", retry_after=seconds_left
+        )
+    raise AdminUnauthorized("missing or wrong admin bearer token")
 
 
 def check_admin_token():
@@ -19,7 +61,7 @@ def check_admin_token():
     if not expected:
         raise AdminUnauthorized("the admin API is disabled: ADMIN_TOKEN is not set")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise AdminUnauthorized("missing or wrong admin bearer token")
+        refuse_wrong_token()
 
 
 def admin_required(view):

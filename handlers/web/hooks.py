@@ -1,9 +1,11 @@
 """POST /hooks/foxoms/<event_name> and POST /hooks/incoming/<hook_name>: thin views
 over handlers.inbound.receive (verify, validate, store + enqueue, answer 202)."""
 import json
+import re
 from functools import lru_cache
 
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import NotFound
 
 from handlers.errors import ServiceError
 from handlers.inbound.enqueue import queue_name
@@ -14,10 +16,13 @@ from handlers.store.codec import now
 
 blueprint = Blueprint("hooks", __name__)
 READ_CHUNK_BYTES = 65536
+FOXOMS_EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # DESIGN.md "Inbound HTTP contract"
 
 
 @blueprint.post("/hooks/foxoms/<event_name>")
 def foxoms_hook(event_name):
+    if FOXOMS_EVENT_NAME.fullmatch(event_name) is None:
+        raise NotFound("no FoxOMS event by that name: letters, digits, _ . - and at most 100 characters")
     return _receive(FOXOMS, event_name)
 
 
