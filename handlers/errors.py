@@ -1,4 +1,5 @@
 """Errors and their one JSON shape: {"error": {"code", "message", "fields"?}}."""
+import redis
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +46,12 @@ def init_app(app):
             if header.lower() not in ("content-type", "content-length"):
                 response.headers[header] = value
         return response
+
+    @app.errorhandler(redis.RedisError)
+    def handle_redis_error(exc):
+        # Any view that finds Redis gone (admin API, CLI-backed views): the caller retries.
+        app.logger.warning("Redis unavailable: %s", type(exc).__name__)
+        return error_response(503, "redis_unavailable", "the store (Redis) is unavailable; try again")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc):
