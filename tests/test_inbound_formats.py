@@ -54,7 +54,12 @@ sources:
     type: incoming
     tokens: ["zap-token"]
     signing_secret: "{SECRET}"
-routes: []
+routes:
+  - id: big-deal
+    source: zapier-json
+    filter: {{seats: {{gt: 5}}}}
+    actions:
+      - {{id: post, call: http.post, args: {{url: "https://deals.test/new", json: {{seats: "{{{{ payload.seats }}}}"}}}}}}
 """
 TOKEN = {"X-Hook-Token": "zap-token"}
 FORM = {**TOKEN, "Content-Type": "application/x-www-form-urlencoded"}
@@ -420,6 +425,47 @@ def test_many_small_gzip_members_share_one_limit():
     with pytest.raises(PayloadTooLarge):
         decode_body(member * 3, "gzip", MAX_BODY_BYTES)
     assert len(decode_body(member * 2, "gzip", MAX_BODY_BYTES)) == 800_000
+
+
+# -- flask routes check / explain show the options ---------------------------------------------
+
+def test_routes_check_shows_each_sources_body_options(make_app):
+    result = make_app(ROUTES).test_cli_runner().invoke(args=["routes", "check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  source zapier-form (incoming): formats json, form; lenient_types off (form bodies always lenient); " \
+           "batch off" in lines
+    assert "  source zapier-json (incoming): formats json; lenient_types on; batch off" in lines
+    assert "  source batcher (incoming): formats json; lenient_types off; batch on" in lines
+    assert "  source strict (incoming): formats json; lenient_types off; batch off" in lines
+
+
+def test_routes_explain_shows_the_options_and_converts_lenient_strings(make_app, tmp_path):
+    payload = tmp_path / "deal.json"
+    payload.write_text(json.dumps({"name": "Ada", "seats": "7"}))
+    result = make_app(ROUTES).test_cli_runner().invoke(
+        args=["routes", "explain", "--source", "zapier-json", "--event", "received", str(payload)])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["source"] == {"name": "zapier-json", "formats": ["json"], "lenient_types": True, "batch": False}
+    (match,) = answer["matches"]
+    assert match["route"] == "big-deal" and match["actions"][0]["args"]["json"] == {"seats": 7}
+
+
+def test_routes_explain_names_a_bad_lenient_string(make_app, tmp_path):
+    payload = tmp_path / "deal.json"
+    payload.write_text(json.dumps({"name": "Ada", "seats": "seven"}))
+    result = make_app(ROUTES).test_cli_runner().invoke(
+        args=["routes", "explain", "--source", "zapier-json", "--event", "received", str(payload)])
+    assert result.exit_code != 0 and "seats" in result.output
+
+
+def test_explain_api_shows_the_options(make_app):
+    response = make_app(ROUTES).test_client().post(
+        "/api/routes/explain", headers={"Authorization": "Bearer admin-test-token"},
+        json={"source": "batcher", "event": "received", "payload": {"name": "A"}})
+    assert response.get_json()["source"] == {"name": "batcher", "formats": ["json"], "lenient_types": False,
+                                             "batch": True}
 
 
 # -- the same against the Procfile's gunicorn web process -----------------------------------------

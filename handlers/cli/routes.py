@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from handlers.errors import ServiceError
+from handlers.inbound.sources import body_options
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules
 
@@ -31,6 +32,17 @@ def check(path):
     rules = _load(path)
     actions = sum(len(route["actions"]) for route in rules.routes)
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
+    for name, source in rules.sources.items():
+        click.echo(f"  source {name} ({source['type']}): {describe_body_options(body_options(source))}")
+
+
+def describe_body_options(options):
+    """`formats json, form; lenient_types off (form bodies always lenient); batch on`."""
+    formats = options["formats"]
+    lenient = "on" if options["lenient_types"] else "off"
+    if "form" in formats and not options["lenient_types"]:
+        lenient += " (form bodies always lenient)"
+    return f"formats {', '.join(formats)}; lenient_types {lenient}; batch {'on' if options['batch'] else 'off'}"
 
 
 @routes_cli.command("explain")

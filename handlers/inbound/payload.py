@@ -101,6 +101,12 @@ def validate(schema, record, where=""):
         raise InvalidPayload(f"the payload fails its schema: {shown_names(sorted(fields))}", fields) from None
 
 
+def load_incoming(schema, body):
+    """An incoming object as stored: declared fields as the schema loads them (converted
+    when lenient), every other field and the key order as sent."""
+    return {**body, **validate(schema, body)}
+
+
 def flatten_messages(messages, where=""):
     """marshmallow's nested messages as {"a.b.0": ["why", ...]}."""
     flat = {}

@@ -93,9 +93,8 @@ def parse_and_validate(source, inbound, body_bytes):
 
 
 def incoming_event(source, schema, body, dedupe_bytes):
-    """(event name, payload, dedupe bytes) of one incoming object: declared fields as loaded
-    (converted when lenient), every other field and the key order as sent."""
-    payload = {**body, **payloads.validate(schema, body)}
+    """(event name, payload as stored, dedupe bytes) of one incoming object."""
+    payload = payloads.load_incoming(schema, body)
     return payloads.incoming_event_name(payload, source.get("event_field")), payload, dedupe_bytes
 
 
