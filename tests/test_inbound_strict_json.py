@@ -56,6 +56,8 @@ ACCEPTED = {
     "1000-digit-int": (b'{"id": 1, "v": ' + b"7" * MAX_INTEGER_DIGITS + b"}", int("7" * MAX_INTEGER_DIGITS)),
     "surrogate-pair": (b'{"id": 1, "v": "\\ud83d\\ude00"}', "\U0001F600"),
     "escaped-backslash-before-u": (b'{"id": 1, "v": "\\\\ud800"}', "\\ud800"),
+    "long-digit-run-in-a-string": (b'{"id": 1, "v": "' + b"1" * 5000 + b'"}', "1" * 5000),
+    "many-brackets-not-deep": (b'{"id": 1, "v": [' + b",".join([b"[1]"] * 500) + b"]}", [[1]] * 500),
     "largest-float": (b'{"id": 1, "v": 1.7976931348623157e308}', 1.7976931348623157e308),
     "tiny-float": (b'{"id": 1, "v": 1e-400}', 0.0),
 }
