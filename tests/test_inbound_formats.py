@@ -9,6 +9,8 @@ import tracemalloc
 import zlib
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from handlers.inbound.decoding import decode_body
 from handlers.inbound.enqueue import decode_task_message
@@ -530,3 +532,67 @@ def test_web_gzip_bomb_is_413_and_the_worker_stays_small(web, redis_client):
     grown_kib = web.worker_peak_rss_kib() - before
     assert grown_kib * 1024 < decoded / 8, f"peak RSS grew {grown_kib} KiB"
     assert redis_client.keys("*") == []
+
+
+# -- property: whatever shape or encoding arrives, never a 5xx, and all or nothing -----------
+
+FIELD_VALUES = st.sampled_from(["Ada", "7", "1.5", "true", "x", "", "%FF", "+3"])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8) | FIELD_VALUES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+VALID = {"seats": st.integers(1, 9) | st.sampled_from(["7", " 2 "]), "price": st.floats(0, 9) | st.just("1.5"),
+         "trial": st.booleans() | st.sampled_from(["true", "FALSE"]), "tags": st.lists(st.text(max_size=3), max_size=2),
+         "ids": st.lists(st.integers(0, 9) | st.just("4"), max_size=2), "type": st.sampled_from(["a", "b", 7])}
+records = st.fixed_dictionaries(
+    {"name": st.text(max_size=6) | json_values},
+    optional={key: valid | valid | FIELD_VALUES | json_values for key, valid in VALID.items()},
+)
+form_pairs = st.lists(st.tuples(st.sampled_from(["name", "seats", "price", "trial", "tags", "ids", "x"]), FIELD_VALUES),
+                      max_size=6)
+JSON_TYPES = st.sampled_from(["application/json", "application/vnd.api+json; charset=utf-8"])
+good_records = st.fixed_dictionaries({"name": st.text(max_size=6)}, optional=VALID)
+bodies = st.one_of(
+    st.tuples(JSON_TYPES, good_records.map(lambda r: json.dumps(r).encode())),
+    st.tuples(JSON_TYPES, st.lists(good_records, min_size=1, max_size=4).map(lambda rs: json.dumps(rs).encode())),
+    st.tuples(JSON_TYPES, records.map(lambda r: json.dumps(r).encode())),
+    st.tuples(JSON_TYPES, st.lists(records, max_size=4).map(lambda rs: json.dumps(rs).encode())),
+    st.tuples(JSON_TYPES, json_values.map(lambda v: json.dumps(v).encode())),
+    st.tuples(JSON_TYPES, st.sampled_from([b"NaN", b"[1e400]", b'["\\ud800"]', b"[" * 70 + b"]" * 70])),
+    st.tuples(st.just("application/x-www-form-urlencoded"),
+              st.tuples(st.just(("name", "Ada")), form_pairs).map(
+                  lambda t: "&".join(f"{k}={v}" for k, v in [t[0], *t[1]]).encode())),
+    st.tuples(st.sampled_from(["text/plain", "application/x-www-form-urlencoded", "application/json"]),
+              st.binary(max_size=80)),
+)
+ENCODERS = {"": lambda b: b, "gzip": gzip.compress, "deflate": zlib.compress, "br": lambda b: b,
+            "gzip-truncated": lambda b: gzip.compress(b)[:-3]}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    source=st.sampled_from(["zapier-form", "zapier-json", "strict", "batcher"]),
+    body=bodies,
+    encoding=st.sampled_from(["", "", "", "gzip", "gzip", "deflate", "br", "gzip-truncated"]),
+)
+def test_property_no_5xx_and_all_or_nothing(hooks, redis_client, source, body, encoding):
+    content_type, text = body
+    redis_client.flushdb()
+    headers = {**TOKEN, "Content-Type": content_type}
+    if encoding:
+        headers["Content-Encoding"] = encoding.split("-")[0]
+    response = hooks.post(f"/hooks/incoming/{source}", data=ENCODERS[encoding](text), headers=headers)
+    assert response.status_code < 500, response.get_data(as_text=True)
+    event(f"status {response.status_code}")
+    answer = response.get_json()
+    if response.status_code != 202:
+        assert set(answer["error"]) >= {"code", "message"}
+        assert redis_client.keys("*") == []
+        return
+    accepted = answer["events"] if "events" in answer else [answer]
+    ids = [a["event_id"] for a in accepted]
+    assert sorted(redis_client.zrange(EVENTS_INDEX, 0, -1)) == sorted(set(ids))
+    assert sorted(queued_ids(redis_client)) == sorted(set(ids))
+    for event_id in ids:
+        json.dumps(get_event(redis_client, event_id)["payload"], allow_nan=False).encode("utf-8")
