@@ -2,7 +2,9 @@
 
 Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from schemas.incoming import build_schema
 
 BODY_FORMATS = ("json", "form")
 INCOMING_ONLY_KEYS = ("event_field", "fields", "formats", "lenient_types", "batch")
@@ -65,6 +67,15 @@ class SourceSchema(Schema):
             for key in INCOMING_ONLY_KEYS:
                 if key in original_data:
                     raise ValidationError("only an incoming source takes this key", key)
+
+    @post_load
+    def add_payload_schemas(self, data, **kwargs):
+        """An incoming source's `fields:` contract as schemas, built once at load:
+        "strict" for JSON bodies, "lenient" for form bodies and `lenient_types: true`."""
+        if data["type"] == "incoming":
+            specs = data.get("fields_")
+            data["payload_schemas"] = {"strict": build_schema(specs), "lenient": build_schema(specs, lenient=True)}
+        return data
 
 
 class ActionSchema(Schema):

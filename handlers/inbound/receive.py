@@ -17,7 +17,7 @@ from handlers.inbound.store import store_events
 from handlers.inbound.verify import check_token, presented_tokens, verify_signature
 from handlers.store.events import new_event_id
 from schemas.foxoms import schema_for_event
-from schemas.incoming import build_schema, list_fields
+from schemas.incoming import list_fields
 
 
 @dataclass
@@ -77,7 +77,8 @@ def parse_and_validate(source, inbound, body_bytes):
         record, where = payloads.foxoms_record(payloads.require_object(body))
         payloads.validate(schema_for_event(inbound.name), record, where)
         return [(inbound.name, record, body_bytes)], False
-    schema = build_schema(specs, lenient=body_format == payloads.FORM or source.get("lenient_types", False))
+    lenient = body_format == payloads.FORM or source.get("lenient_types", False)
+    schema = source["payload_schemas"]["lenient" if lenient else "strict"]
     batch = bool(source.get("batch")) and isinstance(body, list)
     if not batch:
         return [incoming_event(source, schema, payloads.require_object(body, source.get("batch")), body_bytes)], False

@@ -12,7 +12,6 @@ from handlers.routing.redact import scrub, secret_values
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.routing.route import template_context
 from handlers.store.codec import iso, now
-from schemas.incoming import build_schema
 
 EXPLAIN_EVENT_ID = "evt_explain"
 
@@ -47,7 +46,7 @@ def stored_payload(rules, source, body):
     if config.get("type") == "foxoms":
         return foxoms_record(body)[0]
     if config.get("lenient_types"):
-        return load_incoming(build_schema(config.get("fields_"), lenient=True), body)
+        return load_incoming(config["payload_schemas"]["lenient"], body)
     return body
 
 
