@@ -462,6 +462,14 @@ def test_routes_explain_names_a_bad_lenient_string(make_app, tmp_path):
     assert result.exit_code != 0 and "seats" in result.output
 
 
+def test_routes_explain_reads_its_file_as_strict_json(make_app, tmp_path):
+    payload = tmp_path / "nan.json"
+    payload.write_text('{"name": "Ada", "seats": NaN}')
+    result = make_app(ROUTES).test_cli_runner().invoke(
+        args=["routes", "explain", "--source", "zapier-json", "--event", "received", str(payload)])
+    assert result.exit_code != 0 and "NaN is not a JSON number" in result.output
+
+
 def test_explain_api_shows_the_options(make_app):
     response = make_app(ROUTES).test_client().post(
         "/api/routes/explain", headers={"Authorization": "Bearer admin-test-token"},
@@ -596,3 +604,4 @@ def test_property_no_5xx_and_all_or_nothing(hooks, redis_client, source, body, e
     assert sorted(queued_ids(redis_client)) == sorted(set(ids))
     for event_id in ids:
         json.dumps(get_event(redis_client, event_id)["payload"], allow_nan=False).encode("utf-8")
+
