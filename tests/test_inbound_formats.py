@@ -237,6 +237,17 @@ def test_batch_stores_one_event_per_element_in_order(hooks, redis_client):
     assert queued_ids(redis_client) == ids
 
 
+def test_batch_is_stored_in_one_script_call(hooks, redis_client):
+    hooks.post("/hooks/incoming/batcher", json={"name": "warm-up"}, headers=TOKEN)  # loads the script
+    redis_client.config_resetstat()
+    response = hooks.post("/hooks/incoming/batcher", json=[{"name": str(n)} for n in range(5)], headers=TOKEN)
+    assert response.status_code == 202
+    stats = redis_client.info("commandstats")
+    calls = {name: stats[name]["calls"] for name in stats if name in ("cmdstat_evalsha", "cmdstat_eval")}
+    assert calls == {"cmdstat_evalsha": 1}, calls
+    assert redis_client.zcard(EVENTS_INDEX) == 6
+
+
 def test_batch_with_one_bad_element_is_422_naming_the_index_and_stores_nothing(hooks, redis_client):
     elements = [{"name": "One"}, {"name": "Two"}, {"name": "Three", "seats": "x"}, {"seats": 2}]
     error = assert_refused(hooks.post("/hooks/incoming/batcher", json=elements, headers=TOKEN),
