@@ -2,7 +2,9 @@
 
 Types: string, integer, number, boolean, email, url, datetime, list (with `of`), object.
 Options: required, min, max (a value range for numbers, a length for strings and
-lists), choices, pattern. Fields not in the contract are kept.
+lists), choices, pattern. Fields not in the contract are kept. A lenient schema (form
+bodies, `lenient_types: true`) takes "7", "1.5", "true" for integer, number and boolean
+fields (and list elements) and loads them converted.
 """
 from datetime import datetime
 
@@ -10,6 +12,9 @@ from marshmallow import INCLUDE, Schema, ValidationError, validate
 
 from schemas.json_types import (
     Checked,
+    LenientBoolean,
+    LenientInteger,
+    LenientNumber,
     StrictBoolean,
     StrictInteger,
     StrictList,
@@ -59,6 +64,7 @@ FIELD_CLASSES = {
     "list": StrictList,
     "object": StrictObject,
 }
+LENIENT_FIELD_CLASSES = dict(FIELD_CLASSES, integer=LenientInteger, number=LenientNumber, boolean=LenientBoolean)
 
 
 def _passes(validator, value):
@@ -70,7 +76,8 @@ def _passes(validator, value):
 
 
 class ListOf(StrictList):
-    """A list whose every element has the type `of`; errors are keyed by index."""
+    """A list whose every element has the type `of`; errors are keyed by index.
+    Loads the elements as their field converts them."""
 
     def __init__(self, inner, **kwargs):
         super().__init__(**kwargs)
@@ -84,7 +91,7 @@ class ListOf(StrictList):
                 errors[index] = [f"Not {self.inner.expected}."]
         if errors:
             raise ValidationError(errors)
-        return value
+        return [self.inner.convert(item) for item in value]
 
 
 def _validators(spec):
@@ -106,19 +113,25 @@ def _whole(number):
     return None if number is None else int(number)
 
 
-def build_field(spec):
+def build_field(spec, lenient=False):
     """One marshmallow field from one loaded FieldSpecSchema mapping."""
+    classes = LENIENT_FIELD_CLASSES if lenient else FIELD_CLASSES
     required = spec.get("required", False)
     options = dict(required=required, allow_none=not required, validate=_validators(spec))
     if spec["type"] == "list" and spec.get("of"):
-        return ListOf(FIELD_CLASSES[spec["of"]](), **options)
-    return FIELD_CLASSES[spec["type"]](**options)
+        return ListOf(classes[spec["of"]](), **options)
+    return classes[spec["type"]](**options)
 
 
-def build_schema(field_specs, name="IncomingPayload"):
+def build_schema(field_specs, name="IncomingPayload", lenient=False):
     """A schema instance for a `fields:` contract (None or {} -> any JSON object)."""
-    attributes = {field: build_field(spec) for field, spec in (field_specs or {}).items()}
+    attributes = {field: build_field(spec, lenient) for field, spec in (field_specs or {}).items()}
     return Schema.from_dict(attributes, name=name)(unknown=INCLUDE)
+
+
+def list_fields(field_specs):
+    """The names of the contract's `list` fields (a form key that is always a list)."""
+    return frozenset(field for field, spec in (field_specs or {}).items() if spec["type"] == "list")
 
 
 __all__ = ["build_schema", "build_field", "Checked"]

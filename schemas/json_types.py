@@ -2,8 +2,12 @@
 
 They check the JSON value as sent and return it unchanged: a validated payload is
 stored exactly as it arrived. `true` is not an integer, `"5"` is not a number.
+The Lenient ones (form bodies, `lenient_types: true`) also take the string forms of
+integers, numbers and booleans, and return the converted value: `"7"` -> 7.
 """
 import decimal
+import math
+import re
 
 from marshmallow import fields
 
@@ -24,10 +28,14 @@ class Checked(fields.Field):
     def accepts(self, value):
         raise NotImplementedError
 
+    def convert(self, value):
+        """The accepted value as it is stored (unchanged, but for the Lenient fields)."""
+        return value
+
     def _deserialize(self, value, attr, data, **kwargs):
         if not self.accepts(value):
             raise self.make_error("invalid")
-        return value
+        return self.convert(value)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -74,6 +82,63 @@ class StrictList(Checked):
 
     def accepts(self, value):
         return isinstance(value, list)
+
+
+# String forms (surrounding whitespace ignored): at most 1000 characters, like the
+# integers strict JSON takes; no "NaN", "Infinity", "1_000" or hex.
+MAX_TEXT_NUMBER_LENGTH = 1000
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def integer_from_text(value):
+    """The int a string spells ("7", "-3"), else None."""
+    if isinstance(value, str) and len(value) <= MAX_TEXT_NUMBER_LENGTH:
+        text = value.strip()
+        if INTEGER_TEXT.fullmatch(text):
+            return int(text)
+    return None
+
+
+def number_from_text(value):
+    """The int or finite float a string spells ("7", "1.5", "2e3"), else None."""
+    whole = integer_from_text(value)
+    if whole is not None:
+        return whole
+    if isinstance(value, str) and len(value) <= MAX_TEXT_NUMBER_LENGTH and NUMBER_TEXT.fullmatch(value.strip()):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def boolean_from_text(value):
+    """True or False for "true" / "false" (any case), else None."""
+    return BOOLEAN_TEXT.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+class LenientInteger(StrictInteger):
+    def accepts(self, value):
+        return super().accepts(value) or integer_from_text(value) is not None
+
+    def convert(self, value):
+        return integer_from_text(value) if isinstance(value, str) else value
+
+
+class LenientNumber(StrictNumber):
+    def accepts(self, value):
+        return super().accepts(value) or number_from_text(value) is not None
+
+    def convert(self, value):
+        return number_from_text(value) if isinstance(value, str) else value
+
+
+class LenientBoolean(StrictBoolean):
+    def accepts(self, value):
+        return super().accepts(value) or boolean_from_text(value) is not None
+
+    def convert(self, value):
+        return boolean_from_text(value) if isinstance(value, str) else value
 
 
 # FoxOMS's own loose spellings (vendors.md 1.5 and section 6): ids and ints are

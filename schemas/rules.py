@@ -2,8 +2,12 @@
 
 Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from schemas.incoming import build_schema
+
+BODY_FORMATS = ("json", "form")
+INCOMING_ONLY_KEYS = ("event_field", "fields", "formats", "lenient_types", "batch")
 FIELD_TYPES = ("string", "integer", "number", "boolean", "email", "url", "datetime", "list", "object")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -43,6 +47,13 @@ class SourceSchema(Schema):
     events = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
     event_field = fields.String(validate=validate.Length(min=1))
     disabled = fields.Boolean(load_default=False)
+    formats = fields.List(
+        fields.String(validate=validate.OneOf(BODY_FORMATS)),
+        load_default=lambda: ["json"],
+        validate=validate.Length(min=1),
+    )
+    lenient_types = fields.Boolean(load_default=False)
+    batch = fields.Boolean(load_default=False)
     fields_ = fields.Dict(
         data_key="fields",
         keys=fields.String(validate=validate.Length(min=1)),
@@ -50,13 +61,21 @@ class SourceSchema(Schema):
     )
     description = fields.String()
 
-    @validates_schema
-    def check_type_specific(self, data, **kwargs):
-        if data["type"] == "foxoms":
-            for key in ("event_field", "fields_"):
-                if key in data:
-                    name = "fields" if key == "fields_" else key
-                    raise ValidationError("only an incoming source takes this key", name)
+    @validates_schema(pass_original=True)
+    def check_type_specific(self, data, original_data, **kwargs):
+        if data["type"] == "foxoms":  # FoxOMS posts one JSON record per delivery
+            for key in INCOMING_ONLY_KEYS:
+                if key in original_data:
+                    raise ValidationError("only an incoming source takes this key", key)
+
+    @post_load
+    def add_payload_schemas(self, data, **kwargs):
+        """An incoming source's `fields:` contract as schemas, built once at load:
+        "strict" for JSON bodies, "lenient" for form bodies and `lenient_types: true`."""
+        if data["type"] == "incoming":
+            specs = data.get("fields_")
+            data["payload_schemas"] = {"strict": build_schema(specs), "lenient": build_schema(specs, lenient=True)}
+        return data
 
 
 class ActionSchema(Schema):

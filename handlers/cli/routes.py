@@ -6,6 +6,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from handlers.errors import ServiceError
+from handlers.inbound import strict_json
+from handlers.inbound.errors import InvalidJSON
+from handlers.inbound.sources import body_options
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules
 
@@ -31,20 +34,31 @@ def check(path):
     rules = _load(path)
     actions = sum(len(route["actions"]) for route in rules.routes)
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
+    for name, source in rules.sources.items():
+        click.echo(f"  source {name} ({source['type']}): {describe_body_options(body_options(source))}")
+
+
+def describe_body_options(options):
+    """`formats json, form; lenient_types off (form bodies always lenient); batch on`."""
+    formats = options["formats"]
+    lenient = "on" if options["lenient_types"] else "off"
+    if "form" in formats and not options["lenient_types"]:
+        lenient += " (form bodies always lenient)"
+    return f"formats {', '.join(formats)}; lenient_types {lenient}; batch {'on' if options['batch'] else 'off'}"
 
 
 @routes_cli.command("explain")
 @click.option("--source", required=True, help="Source name, e.g. foxoms.")
 @click.option("--event", "event_name", required=True, help="Event name, e.g. bookingCreated.")
 @click.option("--routes", "path", help="Rules file (default: ROUTES_FILE).")
-@click.argument("payload_file", metavar="FILE", type=click.File("r", encoding="utf-8"))
+@click.argument("payload_file", metavar="FILE", type=click.File("rb"))
 def explain_command(source, event_name, path, payload_file):
     """Print which routes FILE (a JSON payload) matches and the calls they would make."""
     rules = _load(path)
     try:
-        payload = json.load(payload_file)
-    except ValueError as exc:
-        raise click.ClickException(f"{payload_file.name}: not JSON: {exc}") from None
+        payload = strict_json.loads(payload_file.read())  # what the inbound path would take
+    except InvalidJSON as exc:
+        raise click.ClickException(f"{payload_file.name}: not JSON: {exc.message}") from None
     if not isinstance(payload, dict):
         raise click.ClickException(f"{payload_file.name}: the payload must be a JSON object")
     try:

@@ -12,6 +12,18 @@ class InvalidJSON(ServiceError):
     code = "invalid_json"
 
 
+class InvalidEncoding(ServiceError):
+    """The body does not decode with its Content-Encoding (corrupt or truncated)."""
+
+    status = 400
+    code = "invalid_encoding"
+
+
+class InvalidForm(ServiceError):
+    status = 400
+    code = "invalid_form"
+
+
 class WebhookVerificationError(ServiceError):
     status = 401
     code = "unauthorized"
@@ -35,6 +47,11 @@ class PayloadTooLarge(ServiceError):
 class UnsupportedMediaType(ServiceError):
     status = 415
     code = "unsupported_media_type"
+
+
+class UnsupportedEncoding(ServiceError):
+    status = 415
+    code = "unsupported_encoding"
 
 
 class InvalidPayload(ServiceError):

@@ -26,6 +26,15 @@ def find_source(rules, rules_error, kind, name):
     return name, source
 
 
+def body_options(source):
+    """How a source's bodies are read (DESIGN.md "Body formats"), as check and explain show it."""
+    return {
+        "formats": list(source.get("formats") or ["json"]),
+        "lenient_types": bool(source.get("lenient_types")),
+        "batch": bool(source.get("batch")),
+    }
+
+
 def check_enabled(source):
     if source.get("disabled"):
         raise SourceDisabled("this source is disabled; drop the subscription")

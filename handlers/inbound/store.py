@@ -1,7 +1,8 @@
-"""Store a new event, claim its dedupe key and queue its routing task: one Lua call.
+"""Store new events, claim their dedupe keys and queue their routing tasks: one Lua call.
 
 Either all of it happens or none of it: the script runs atomically in Redis, so an
-accepted event is always both stored and queued, and a duplicate queues nothing.
+accepted event is always both stored and queued, a duplicate queues nothing, and a
+batch (several events from one request) is stored whole or not at all.
 """
 import json
 import os
@@ -17,19 +18,29 @@ from handlers.store.events import EVENTS_INDEX, event_key, event_record
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
 ROUTE_TASK_NAME = "routing.route_event"
 
-# KEYS: dedupe key, event hash, events index, queue list
-# ARGV: event id, dedupe ttl, index score, task message, the hash's field/value pairs as one
-# JSON array of strings (one argument to pack instead of twenty; cjson decodes it in Redis)
+# KEYS: events index, queue list, then per event: dedupe key, event hash
+# ARGV: dedupe ttl, then per event: event id, index score, task message, the hash's
+# field/value pairs as one JSON array of strings (one argument to pack instead of twenty;
+# cjson decodes it in Redis)
+# Returns per event: the stored (or the first) event id, 1 if a duplicate else 0.
 STORE_AND_ENQUEUE = """
-local first = redis.call('GET', KEYS[1])
-if first then
-  return {first, 1}
+local answer = {}
+for i = 0, (#KEYS - 2) / 2 - 1 do
+  local dedupe, id = KEYS[3 + 2 * i], ARGV[2 + 4 * i]
+  local first = redis.call('GET', dedupe)
+  if first then
+    answer[#answer + 1] = first
+    answer[#answer + 1] = 1
+  else
+    redis.call('SET', dedupe, id, 'EX', tonumber(ARGV[1]))
+    redis.call('HSET', KEYS[4 + 2 * i], unpack(cjson.decode(ARGV[5 + 4 * i])))
+    redis.call('ZADD', KEYS[1], ARGV[3 + 4 * i], id)
+    redis.call('LPUSH', KEYS[2], ARGV[4 + 4 * i])
+    answer[#answer + 1] = id
+    answer[#answer + 1] = 0
+  end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
-redis.call('HSET', KEYS[2], unpack(cjson.decode(ARGV[5])))
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('LPUSH', KEYS[4], ARGV[4])
-return {ARGV[1], 0}
+return answer
 """
 
 
@@ -96,16 +107,24 @@ def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
     `task` is (task name, args); the default routes the event: ("routing.route_event",
     [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails.
     """
-    record = event_record(dedupe_key=dedupe_key, **event)
-    task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
-    _, message = task_message(celery_app, task_name, task_args)
-    pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
-    keys = [dedupe_key, event_key(record["id"]), EVENTS_INDEX, queue]
-    args = [record["id"], DEDUPE_WINDOW_SECONDS, record["received_ts"], message, pairs]
+    return store_events(redis_client, celery_app, queue, [(event, dedupe_key, task)])[0]
+
+
+def store_events(redis_client, celery_app, queue, items):
+    """Store several events at once, all or none: items are (event, dedupe key, task or
+    None), as for store_event. Returns [(event id, duplicate)] in the same order."""
+    keys, args = [EVENTS_INDEX, queue], [DEDUPE_WINDOW_SECONDS]
+    for event, dedupe_key, task in items:
+        record = event_record(dedupe_key=dedupe_key, **event)
+        task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
+        _, message = task_message(celery_app, task_name, task_args)
+        pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
+        keys += [dedupe_key, event_key(record["id"])]
+        args += [record["id"], record["received_ts"], message, pairs]
     try:
-        event_id, duplicate = store_script(redis_client)(keys=keys, args=args)
+        answer = store_script(redis_client)(keys=keys, args=args)
     except (redis.RedisError, OSError) as exc:
         raise StoreUnavailable(
             f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
         ) from None
-    return event_id, bool(duplicate)
+    return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]

@@ -5,7 +5,8 @@ requests `Action.plan()` prepares (secrets hidden); each other route says why no
 its `source`, its `events` globs, or the first failing `filter` key.
 """
 from handlers import actions as action_registry
-from handlers.inbound.payload import foxoms_record
+from handlers.inbound.payload import foxoms_record, load_incoming
+from handlers.inbound.sources import body_options
 from handlers.routing.match import judge_routes
 from handlers.routing.redact import scrub, secret_values
 from handlers.routing.templates import TemplateRenderError, render_args
@@ -16,7 +17,8 @@ EXPLAIN_EVENT_ID = "evt_explain"
 
 
 def explain(rules, source, event_name, payload, config):
-    """{"matches": [...], "not_matched": [...]} for an event that is not stored."""
+    """{"source": {name, formats, lenient_types, batch}, "matches": [...], "not_matched": [...]}
+    for an event that is not stored (an unknown source shows only its name)."""
     event = {"id": EXPLAIN_EVENT_ID, "source": source, "name": event_name,
              "received_at": iso(now()), "payload": payload}
     context = template_context(event)
@@ -31,14 +33,21 @@ def explain(rules, source, event_name, payload, config):
             if verdict.reason == "filter":
                 miss["key"] = verdict.key
             not_matched.append(miss)
-    return scrub({"matches": matches, "not_matched": not_matched}, secret_values(config, rules))
+    configured = rules.source(source)
+    shown_source = {"name": source, **(body_options(configured) if configured else {})}
+    answer = {"source": shown_source, "matches": matches, "not_matched": not_matched}
+    return scrub(answer, secret_values(config, rules))
 
 
 def stored_payload(rules, source, body):
-    """What the inbound path would store: a FoxOMS body (`{"data": ...}`) becomes its record."""
-    if (rules.source(source) or {}).get("type") != "foxoms":
-        return body
-    return foxoms_record(body)[0]
+    """What the inbound path would store: a FoxOMS body (`{"data": ...}`) becomes its record;
+    a `lenient_types` source's "7" for a declared integer becomes 7 (InvalidPayload if bad)."""
+    config = rules.source(source) or {}
+    if config.get("type") == "foxoms":
+        return foxoms_record(body)[0]
+    if config.get("lenient_types"):
+        return load_incoming(config["payload_schemas"]["lenient"], body)
+    return body
 
 
 def explain_action(action, context, config):

@@ -59,7 +59,7 @@ def _receive(kind, name):
         received_ts=now(),
     )
     try:
-        source, event_id, duplicate = receive(
+        source, accepted, batch = receive(
             app.extensions.get("rules"),
             app.extensions.get("rules_error"),
             inbound,
@@ -73,10 +73,19 @@ def _receive(kind, name):
         counter(HOOKS_REJECTED, str(exc.status)).inc()
         raise
     counter(HOOKS_RECEIVED, source).inc()
-    counter(HOOKS_DUPLICATES if duplicate else HOOKS_ACCEPTED, source).inc()
+    for _, duplicate in accepted:
+        counter(HOOKS_DUPLICATES if duplicate else HOOKS_ACCEPTED, source).inc()
+    return app.response_class(answer_body(accepted, batch), status=202, mimetype="application/json")
+
+
+def answer_body(accepted, batch):
+    """{"event_id", "duplicate"} for one event; {"events": [...]} for a batch."""
+    if batch:
+        events = [{"event_id": event_id, "duplicate": duplicate} for event_id, duplicate in accepted]
+        return json.dumps({"events": events}) + "\n"
+    ((event_id, duplicate),) = accepted
     # what jsonify(event_id=..., duplicate=...) answers, without its per-call machinery
-    body = f'{{"event_id":{json.dumps(event_id)},"duplicate":{"true" if duplicate else "false"}}}\n'
-    return app.response_class(body, status=202, mimetype="application/json")
+    return f'{{"event_id":{json.dumps(event_id)},"duplicate":{"true" if duplicate else "false"}}}\n'
 
 
 @lru_cache(maxsize=1024)
