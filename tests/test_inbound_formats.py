@@ -16,7 +16,7 @@ from handlers.inbound.decoding import decode_body
 from handlers.inbound.enqueue import decode_task_message
 from handlers.inbound.errors import PayloadTooLarge
 from handlers.inbound.payload import MAX_BATCH_EVENTS
-from handlers.inbound.verify import sign
+from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, get_event
 from tests.web_process import WebProcess
 
