@@ -10,6 +10,7 @@ between two lookups the way a rebinding DNS server does.
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -23,7 +24,7 @@ from handlers.actions import ActionContext, load_all
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
 from handlers.vendors.address_guard import refused_address
-from handlers.vendors.base import PreparedRequest, VendorConnectionError, VendorRejected
+from handlers.vendors.base import PreparedRequest, VendorConnectionError, VendorRejected, VendorUnavailable
 from handlers.vendors.http_post import WebhookClient
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
@@ -282,3 +283,45 @@ def test_tls_fails_without_the_ca(tls_server, dns):
     with pytest.raises(VendorConnectionError, match="SSLError"):
         post(f"https://hooks.example.test:{tls_server.port}/hook", ALLOWED)
     assert tls_server.log == []
+
+
+# --- through a proxy, the proxy is asked for the pinned address
+
+@pytest.fixture
+def proxy():
+    """A loopback "proxy" that records the head of each request it gets and answers 502."""
+    heads, listener = [], socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                peer, _ = listener.accept()
+            except OSError:
+                return
+            with peer:
+                heads.append(peer.recv(65536).split(b"\r\n\r\n")[0].decode())
+                peer.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
+    listener.close()
+
+
+@pytest.mark.parametrize("url, keys, first_line", [
+    ("http://hooks.example.test:8080/hook", ("http", "https"), f"POST http://{PUBLIC}:8080/hook HTTP/1.1"),
+    ("https://hooks.example.test/hook", ("http", "https"), f"CONNECT {PUBLIC}:443 HTTP/1.0"),
+    ("http://hooks.example.test:8080/hook", ("http://hooks.example.test",), f"POST http://{PUBLIC}:8080/hook HTTP/1.1"),
+])
+def test_a_proxy_is_asked_for_the_pinned_address(proxy, dns, connections, url, keys, first_line):
+    """The proxy is chosen by the name (a per-host proxy key still applies), asked for the address."""
+    address, heads = proxy
+    dns.answer("hooks.example.test", PUBLIC, "127.0.0.1")
+    session = requests.Session()
+    session.trust_env, session.proxies = False, dict.fromkeys(keys, address)
+    with pytest.raises((VendorConnectionError, VendorUnavailable)):  # the proxy answers 502
+        post(url, GUARDED, session)
+    [head] = heads
+    assert head.splitlines()[0] == first_line and dns.lookups == ["hooks.example.test"]
+    assert [host for host, _ in connections] == ["127.0.0.1"]  # the proxy, and nothing else
+    if url.startswith("http:"):
+        assert "Host: hooks.example.test:8080" in head.splitlines()

@@ -22,6 +22,7 @@ import socket
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -121,10 +122,12 @@ class PinnedAdapter(HTTPAdapter):
         parts = check_url(request.url)
         port = parts.port or DEFAULT_PORTS[parts.scheme]
         address = pinned_address(parts.host, port, self.allow_private, request.method, request.url)
+        proxy = select_proxy(request.url, proxies)  # chosen by the name, as without pinning
         pinned = request.copy()
         pinned.url = parts._replace(host=url_host(address)).url
         pinned.headers["Host"] = parts.netloc
-        return super().send(pinned, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+        return super().send(pinned, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                            proxies={parts.scheme: proxy} if proxy else {})
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
