@@ -137,10 +137,20 @@ def test_the_transport_checks_the_host_it_connects_to(internal, internal6, conne
     assert internal.requests == [] and internal6.requests == [] and connections == []
 
 
-def test_user_info_is_refused(internal, connections):
+@pytest.mark.parametrize("userinfo", ["user:pass@", "@", "127.0.0.1%2f@", "a@b@"])
+def test_user_info_is_refused(internal, connections, userinfo):
     with pytest.raises(VendorRejected, match="user info") as caught:
-        post(f"http://user:pass@127.0.0.1:{internal.port}/x", ALLOWED)
+        post(f"http://{userinfo}127.0.0.1:{internal.port}/x", ALLOWED)
     assert caught.value.retryable is False
+    assert internal.requests == [] and connections == []
+
+
+@pytest.mark.parametrize("host", ["0x7f000001", "2130706433", "127.1", "0177.0.0.1", "0", "[::ffff:127.0.0.1]",
+                                  "localhost.", "LOCALHOST"])
+def test_other_spellings_of_loopback_are_refused(internal, connections, host):
+    """Numeric forms the resolver accepts: judged by the address they resolve to."""
+    with pytest.raises(VendorRejected, match="non-public"):
+        post(f"http://{host}:{internal.port}/x", GUARDED)
     assert internal.requests == [] and connections == []
 
 

@@ -3,7 +3,7 @@
 - `check_url(url)` reads the URL with urllib3's `parse_url`, the parser requests prepares and
   sends with (urllib.parse reads `http://127.0.0.1:5701\\@1.1.1.1/` as host 1.1.1.1; requests
   connects to 127.0.0.1). It refuses a scheme other than http(s), a missing host, a `\\`
-  anywhere and user info (`user@host`): each has been read differently by two parsers.
+  anywhere and user info (any `@` before the host): each is read differently by some parsers.
 - `PinnedAdapter` is the transport: for each request it takes the host of the URL requests
   prepared, resolves it once, refuses a non-public address (unless private ones are allowed),
   and connects to that address and no other (no second lookup a DNS answer could change).
@@ -18,6 +18,7 @@ IPv4 cannot be judged here are refused whole: Teredo `2001::/32` (reached throug
 client address obfuscated), NAT64 local-use `64:ff9b:1::/48` and IPv4-compatible `::/96`.
 """
 import ipaddress
+import re
 import socket
 
 import requests
@@ -37,6 +38,7 @@ REFUSED_IPV6_RANGES = tuple(ipaddress.ip_network(net) for net in (
     "::/96",            # IPv4-compatible (deprecated, RFC 4291)
 ))
 ALLOW_HINT = "(set HTTP_ALLOW_PRIVATE=true to allow)"
+AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#]*)", re.IGNORECASE)  # RFC 3986's split
 
 
 def embedded_ipv4(ip):
@@ -76,7 +78,8 @@ def check_url(url):
         raise VendorRejected("http.post: the URL cannot be parsed") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.host:
         raise VendorRejected(f"http.post: {parts.scheme or 'no'} scheme; only http and https URLs are allowed")
-    if parts.auth is not None:
+    authority = AUTHORITY.match(text)
+    if parts.auth is not None or (authority and "@" in authority.group(1)):
         raise VendorRejected("http.post: the URL carries user info (user@host); send credentials in headers")
     return parts
 
