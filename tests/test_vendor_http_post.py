@@ -11,7 +11,7 @@ from handlers.actions import load_all
 from handlers.vendors.base import (
     VendorConnectionError, VendorRateLimited, VendorRejected, VendorTimeout, VendorUnavailable,
 )
-from handlers.vendors.http_post import refused_address
+from handlers.vendors.address_guard import refused_address
 from tests.simulators.plugin import http_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 

@@ -1,19 +1,19 @@
 """`http.post`: POST JSON to any http(s) URL, optionally signed the Standard Webhooks way.
 
-Refuses non-http(s) URLs, and (unless HTTP_ALLOW_PRIVATE) hosts that resolve to loopback,
-link-local, private, reserved or otherwise non-global addresses: every resolved address is
-checked. Redirects are never followed (a redirect could lead to a refused address).
+Where it may connect is handlers/vendors/address_guard.py: the URL read by the parser that
+sends it, refused with a `\\` or user info; (unless HTTP_ALLOW_PRIVATE) hosts that resolve to
+loopback, link-local, private, reserved or otherwise non-global addresses refused, every
+resolved address checked; the connection made to the address checked. Redirects are never
+followed (a redirect could lead to a refused address).
 """
 import hashlib
-import ipaddress
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from handlers.actions import ClientAction, register, result_from
 from handlers.signing import SecretError, secret_key, signature
-from handlers.vendors.base import VendorConnectionError, VendorRejected
+from handlers.vendors.address_guard import check_url, pinned_session
+from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import REQUEST_TIMEOUT_SECONDS, VendorClient, encode_json
 
 FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
@@ -37,43 +37,13 @@ def sign_body(secret, webhook_id, timestamp, body):
     return signature(signing_key(secret), webhook_id, timestamp, body)
 
 
-def refused_address(address):
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_reserved
-            or ip.is_multicast or ip.is_unspecified or not ip.is_global)
-
-
-def check_url(url):
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise VendorRejected(f"http.post: {parts.scheme or 'no'} scheme; only http and https URLs are allowed")
-    return parts
-
-
-def check_destination(url):
-    """Raise VendorRejected when any address the host resolves to is not a public one."""
-    parts = check_url(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise VendorConnectionError(f"http.post: cannot resolve {parts.hostname} ({exc.strerror})", method="POST", url=url) from None
-    for info in infos:
-        if refused_address(info[4][0]):
-            raise VendorRejected(
-                f"http.post: {parts.hostname} resolves to a non-public address {info[4][0]} "
-                "(set HTTP_ALLOW_PRIVATE=true to allow)", method="POST", url=url)
-
-
 class WebhookClient(VendorClient):
     vendor = "http"
     needs_credential = False
 
     def __init__(self, session=None, before_request=None, timeout=REQUEST_TIMEOUT_SECONDS, allow_private=False):
         super().__init__("", None, session, before_request, timeout)
-        self.allow_private = allow_private
+        self.session = pinned_session(self.session, allow_private)
         self.signing_secret = None
 
     @classmethod
@@ -91,9 +61,10 @@ class WebhookClient(VendorClient):
         return None  # any 2xx from an arbitrary endpoint is a success
 
     def send(self, prepared):
-        if not self.allow_private:
-            check_destination(prepared.url)
-        return super().send(prepared)
+        try:
+            return super().send(prepared)
+        finally:
+            self.session.close()  # this client's own session (pinned_session): one attempt
 
     def post(self, url, json, headers=None, sign=None, webhook_id=None, timestamp=None):
         """POST <url>: the JSON body, the caller's headers, and Standard Webhooks headers when signing."""
