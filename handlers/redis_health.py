@@ -43,6 +43,12 @@ class MemoryState:
         return self.fraction > FULL_FRACTION
 
 
+def out_of_memory(exc):
+    """Whether a Redis error reply is the OOM refusal of a full noeviction Redis (a command's
+    `-OOM ...`, or wrapped in a script's "Error running script ...: -OOM ...")."""
+    return isinstance(exc, redis.exceptions.OutOfMemoryError) or "OOM command not allowed" in str(exc)
+
+
 def info_fields(text):
     """The `key:value` lines of an INFO reply read as raw text."""
     return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)

@@ -59,7 +59,7 @@ class OwnRedis:
     def fill(self):
         """Write junk keys (big, then small) until Redis refuses with OOM; return how many."""
         client, count = self.client(), 0
-        assert int(client.info("memory")["maxmemory"]) > 0, "set maxmemory before fill()"
+        assert int(client.config_get("maxmemory")["maxmemory"]) > 0, "set maxmemory before fill()"
         for size in (10000, 100, 1):
             try:
                 for _ in range(JUNK_KEYS):

@@ -8,11 +8,11 @@ import os
 import threading
 
 import redis
-from redis.exceptions import NoScriptError, OutOfMemoryError, ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from handlers.errors import ServiceUnavailable
 from handlers.inbound.enqueue import task_message
-from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields
+from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
@@ -134,9 +134,9 @@ def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
     args = [record["id"], DEDUPE_WINDOW_SECONDS, record["received_ts"], message, pairs]
     try:
         event_id, duplicate = store_script(redis_client)(keys=keys, args=args)
-    except OutOfMemoryError:
-        raise StoreFull("the event store is full; nothing was accepted, retry later") from None
     except (redis.RedisError, OSError) as exc:
+        if out_of_memory(exc):
+            raise StoreFull("the event store is full; nothing was accepted, retry later") from None
         raise StoreUnavailable(
             f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
         ) from None
