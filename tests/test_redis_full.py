@@ -1,0 +1,75 @@
+"""Hooks on a Redis of their own that fills up, evicts or restarts: 503 store_full above 90 % of
+maxmemory and on an OOM reply, 503 while the policy evicts, nothing stored either way; the
+first hook after a Redis restart is accepted (the held connection is made again)."""
+import pytest
+
+from handlers.redis_health import FULL_FRACTION
+from handlers.store.events import EVENTS_INDEX
+from tests.redis_server import OwnRedis
+from tests.test_hooks_status import PLAIN, ROUTES
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    servers = []
+
+    def start(*extra_args):
+        servers.append(OwnRedis(tmp_path, *extra_args).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def hook(make_app, server, n):
+    """POST one event on a new app (so a new memory sample), return (status, error code)."""
+    response = make_app(ROUTES, REDIS_URL=server.url).test_client().post(
+        "/hooks/incoming/plain", json={"n": n}, headers=PLAIN)
+    return response.status_code, (response.get_json().get("error") or {}).get("code")
+
+
+def stored(server):
+    client = server.client()
+    return client.zcard(EVENTS_INDEX), client.llen("celery")
+
+
+def test_above_90_percent_of_maxmemory_hooks_answer_store_full(make_app, own_redis):
+    server = own_redis()
+    assert hook(make_app, server, 1) == (202, None)
+    client = server.client()
+    used = int(client.info("memory")["used_memory"])
+    client.config_set("maxmemory", int(used / (FULL_FRACTION + 0.05)))  # about 95 %: writes still fit
+    assert hook(make_app, server, 2) == (503, "store_full")
+    assert stored(server) == (1, 1)
+    client.config_set("maxmemory", used * 4)
+    assert hook(make_app, server, 3) == (202, None)
+
+
+def test_an_oom_reply_is_store_full_not_unavailable(make_app, own_redis):
+    """INFO refused (no memory sample): the script itself meets the full Redis."""
+    server = own_redis("--rename-command", "INFO", "", "--maxmemory", "2mb")
+    server.fill()
+    before = stored(server)
+    assert hook(make_app, server, 1) == (503, "store_full")
+    assert stored(server) == before
+
+
+def test_an_evicting_policy_refuses_hooks(make_app, own_redis):
+    server = own_redis()
+    server.client().config_set("maxmemory-policy", "allkeys-lru")
+    assert hook(make_app, server, 1) == (503, "store_unavailable")
+    assert stored(server) == (0, 0)
+    server.client().config_set("maxmemory-policy", "noeviction")
+    assert hook(make_app, server, 2) == (202, None)
+
+
+def test_first_hook_after_a_redis_restart_is_accepted(make_app, own_redis):
+    """The web worker's held connection is stale after the restart: made again, not a 503."""
+    server = own_redis("--appendonly", "yes")
+    client = make_app(ROUTES, REDIS_URL=server.url).test_client()
+    assert client.post("/hooks/incoming/plain", json={"n": 1}, headers=PLAIN).status_code == 202
+    server.restart()
+    response = client.post("/hooks/incoming/plain", json={"n": 2}, headers=PLAIN)
+    assert response.status_code == 202, response.get_json()
+    assert stored(server) == (2, 2)
