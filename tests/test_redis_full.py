@@ -2,11 +2,16 @@
 maxmemory and on an OOM reply, 503 while the policy evicts, nothing stored either way; the
 first hook after a Redis restart is accepted (the held connection is made again)."""
 import pytest
+from celery.contrib.testing.worker import start_worker
 
 from handlers.redis_health import FULL_FRACTION
-from handlers.store.events import EVENTS_INDEX
+from handlers.store.events import EVENTS_INDEX, event_key
+from tests.helpers import wait_for
 from tests.redis_server import OwnRedis
 from tests.test_hooks_status import PLAIN, ROUTES
+
+EVENTS_TO_DRAIN = 20
+BALLAST_KEYS = 1600
 
 
 @pytest.fixture
@@ -73,3 +78,28 @@ def test_first_hook_after_a_redis_restart_is_accepted(make_app, own_redis):
     response = client.post("/hooks/incoming/plain", json={"n": 2}, headers=PLAIN)
     assert response.status_code == 202, response.get_json()
     assert stored(server) == (2, 2)
+
+
+def test_above_90_percent_workers_still_drain_the_queue(make_app, own_redis):
+    """Hooks stop at 90 %; the rest is the workers': a real worker starts and routes every
+    queued event while the hooks keep answering store_full."""
+    server = own_redis()
+    app = make_app(ROUTES, REDIS_URL=server.url)
+    client = app.test_client()
+    for n in range(EVENTS_TO_DRAIN):
+        assert client.post("/hooks/incoming/plain", json={"n": n}, headers=PLAIN).status_code == 202
+    store = server.client()
+    for n in range(BALLAST_KEYS):  # a Redis of a few MB, so that 8 % is room for a worker's buffers
+        store.set(f"ballast:{n}", "x" * 10000)
+    used = int(store.info("memory")["used_memory"])
+    store.config_set("maxmemory", int(used / (FULL_FRACTION + 0.02)))
+    assert hook(make_app, server, "refused") == (503, "store_full")
+    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        wait_for(lambda: store.llen("celery") == 0 and routed(store) == EVENTS_TO_DRAIN, timeout=60,
+                 message="the worker to route every queued event")
+    assert hook(make_app, server, "still refused") == (503, "store_full")
+    assert store.zcard(EVENTS_INDEX) == EVENTS_TO_DRAIN
+
+
+def routed(store):
+    return sum(store.hget(event_key(event_id), "status") == "ignored" for event_id in store.zrange(EVENTS_INDEX, 0, -1))
