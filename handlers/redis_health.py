@@ -15,6 +15,8 @@ SAFE_POLICY = "noeviction"
 WARN_FRACTION = 0.80  # /readyz warns above this share of maxmemory
 FULL_FRACTION = 0.90  # hooks answer 503 store_full above it: the rest is the workers' to drain
 SAMPLE_SECONDS = 1.0  # how old a MemoryGauge's INFO sample may be
+WORKER_ROOM_BYTES = 256 * 1024  # free memory a worker needs to start (kombu's first writes)
+ROOM_POLL_SECONDS = 2.0  # how often a waiting worker looks again
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class MemoryState:
     @property
     def full(self):
         return self.fraction > FULL_FRACTION
+
+    @property
+    def room_for_a_worker(self):
+        return not self.maxmemory or self.used + WORKER_ROOM_BYTES < self.maxmemory
 
 
 def out_of_memory(exc):
@@ -91,6 +97,29 @@ def readiness(redis_client):
     if warning:
         warnings.append(warning)
     return problems, warnings
+
+
+def wait_for_room(redis_client, logger, sleep=time.sleep):
+    """Return once Redis has room for a worker to start; until then log and look again.
+
+    A full noeviction Redis refuses every write, and every command inside MULTI: kombu's
+    Redis transport, starting, takes a lock (SET NX), sizes the queue (LLEN in MULTI) and
+    binds it (SADD), and each refusal ends the worker ("Unrecoverable error:
+    OutOfMemoryError"), over and over under a process manager. Started, it would pop a
+    message (BRPOP) and then fail to note it as unacked (MULTI): the message would be
+    lost. So the worker waits, alive and saying why, and drains once memory is freed.
+    A Redis that does not answer, or refuses INFO, is not waited for here.
+    """
+    while True:
+        try:
+            state = memory_state(redis_client)
+        except (redis.RedisError, OSError):
+            return
+        if state.room_for_a_worker:
+            return
+        logger.warning("Redis is full (%d of %d bytes of maxmemory used): the worker waits for room before "
+                       "consuming; raise maxmemory or free memory", state.used, state.maxmemory)
+        sleep(ROOM_POLL_SECONDS)
 
 
 class MemoryGauge:

@@ -1,14 +1,21 @@
 """Hooks on a Redis of their own that fills up, evicts or restarts: 503 store_full above 90 % of
 maxmemory and on an OOM reply, 503 while the policy evicts, nothing stored either way; the
 first hook after a Redis restart is accepted (the held connection is made again)."""
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 
 from handlers.redis_health import FULL_FRACTION
 from handlers.store.events import EVENTS_INDEX, event_key
+from tests.drill_helpers import REPO
 from tests.helpers import wait_for
 from tests.redis_server import OwnRedis
 from tests.test_hooks_status import PLAIN, ROUTES
+from tests.test_procfile import procfile
 
 EVENTS_TO_DRAIN = 20
 BALLAST_KEYS = 1600
@@ -103,3 +110,34 @@ def test_above_90_percent_workers_still_drain_the_queue(make_app, own_redis):
 
 def routed(store):
     return sum(store.hget(event_key(event_id), "status") == "ignored" for event_id in store.zrange(EVENTS_INDEX, 0, -1))
+
+
+def test_a_worker_started_on_a_full_redis_waits_for_room_then_drains(make_app, own_redis, tmp_path):
+    """At 100 % (OOM) kombu's first writes would end the worker, and a popped message could
+    not be noted as unacked: the Procfile's worker waits, alive, popping nothing, and drains
+    once maxmemory is raised."""
+    server = own_redis("--maxmemory", "8mb")
+    app = make_app(ROUTES, REDIS_URL=server.url)
+    client = app.test_client()
+    for n in range(EVENTS_TO_DRAIN):
+        assert client.post("/hooks/incoming/plain", json={"n": n}, headers=PLAIN).status_code == 202
+    server.fill()
+    log = tmp_path / "worker.log"
+    env = dict(os.environ, REDIS_URL=server.url, ROUTES_FILE=app.config["ROUTES_FILE"], PYTHONUNBUFFERED="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    with open(log, "wb") as output:
+        worker = subprocess.Popen(procfile()["worker"].strip(), shell=True, cwd=REPO, env=env, stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: worker.poll() is not None or b"Redis is full" in log.read_bytes(), timeout=60,
+                 interval=0.2, message="the worker to start and wait")
+        assert worker.poll() is None, log.read_text()[-3000:]
+        assert stored(server) == (EVENTS_TO_DRAIN, EVENTS_TO_DRAIN)  # nothing popped, nothing lost
+        server.client().config_set("maxmemory", 64 * 1024 * 1024)
+        store = server.client()
+        wait_for(lambda: store.llen("celery") == 0 and routed(store) == EVENTS_TO_DRAIN, timeout=60,
+                 interval=0.2, message="the worker to route every queued event")
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
