@@ -8,6 +8,7 @@ warning). Used by /readyz (`readiness`) and by the hooks' store (`MemoryGauge`).
 """
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 
@@ -43,6 +44,10 @@ class MemoryState:
     @property
     def full(self):
         return self.fraction > FULL_FRACTION
+
+    @cached_property  # read on every hook: worked out once per sample
+    def refuses_events(self):
+        return self.evicts or self.full
 
     @property
     def room_for_a_worker(self):
@@ -134,13 +139,14 @@ class MemoryGauge:
         self.clock = clock
         self.sample = (float("-inf"), None)  # (taken at, MemoryState or None)
 
-    def current(self, read):
+    def current(self, read, *args):
+        """The sample, taken again with `read(*args)` when it is SAMPLE_SECONDS old."""
         taken, state = self.sample
         now = self.clock()
         if now - taken < SAMPLE_SECONDS:
             return state
         try:
-            state = read()
+            state = read(*args)
         except redis.ResponseError:  # INFO refused or renamed: not ours to refuse hooks for
             state = None
         self.sample = (now, state)

@@ -94,16 +94,19 @@ class ScriptCaller:
             raise
 
     def _store(self, connection, keys, args):
-        state = self.memory.current(lambda: MemoryState.from_info(info_fields(self._run(connection, "INFO", "memory"))))
-        if state is not None and state.evicts:
-            raise StoreUnavailable(f"the event store evicts keys (maxmemory-policy {state.policy}); "
-                                   "nothing was accepted, retry later")
-        if state is not None and state.full:
+        state = self.memory.current(self._memory_state, connection)
+        if state is not None and state.refuses_events:
+            if state.evicts:
+                raise StoreUnavailable(f"the event store evicts keys (maxmemory-policy {state.policy}); "
+                                       "nothing was accepted, retry later")
             raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
         try:
             return self._run(connection, "EVALSHA", self.script.sha, len(keys), *keys, *args)
         except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
             return self._run(connection, "EVAL", self.script.script, len(keys), *keys, *args)
+
+    def _memory_state(self, connection):
+        return MemoryState.from_info(info_fields(self._run(connection, "INFO", "memory")))
 
     @staticmethod
     def _run(connection, *command):
