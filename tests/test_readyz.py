@@ -1,11 +1,10 @@
 """GET /readyz on a Redis of its own: 503 for an evicting policy, warnings for no persistence and
 memory above 80 %, read from INFO (a Redis that refuses CONFIG or INFO is a warning, not a 503);
 and the rules' problems never in the answer (the admin API has them)."""
-import pytest
 
 from handlers.redis_health import FULL_FRACTION, WARN_FRACTION
 from handlers.web.health import RULES_NOT_USABLE
-from tests.redis_server import OwnRedis
+from tests.redis_server import own_redis  # noqa: F401  (fixture)
 
 ADMIN = {"Authorization": "Bearer admin-test-token"}
 LEAKY_TOKEN = "tok-0123456789-do-not-show"
@@ -16,20 +15,6 @@ def admin_rule_problems(app):
     response = app.test_client().get("/api/routes", headers=ADMIN)
     assert response.status_code == 503
     return response.get_json()["error"]["fields"]["rules"]
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    servers = []
-
-    def start(*extra_args):
-        server = OwnRedis(tmp_path, *extra_args)
-        servers.append(server.start())
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def readyz(make_app, server):

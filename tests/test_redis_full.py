@@ -6,32 +6,18 @@ import signal
 import subprocess
 import sys
 
-import pytest
 from celery.contrib.testing.worker import start_worker
 
 from handlers.redis_health import FULL_FRACTION
 from handlers.store.events import EVENTS_INDEX, event_key
 from tests.drill_helpers import REPO
 from tests.helpers import wait_for
-from tests.redis_server import OwnRedis
+from tests.redis_server import own_redis  # noqa: F401  (fixture)
 from tests.test_hooks_status import PLAIN, ROUTES
 from tests.test_procfile import procfile
 
 EVENTS_TO_DRAIN = 20
 BALLAST_KEYS = 1600
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    servers = []
-
-    def start(*extra_args):
-        servers.append(OwnRedis(tmp_path, *extra_args).start())
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def hook(make_app, server, n):

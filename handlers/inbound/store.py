@@ -97,8 +97,7 @@ class ScriptCaller:
         state = self.memory.current(self._memory_state, connection)
         if state is not None and state.refuses_events:
             if state.evicts:
-                raise StoreUnavailable(f"the event store evicts keys (maxmemory-policy {state.policy}); "
-                                       "nothing was accepted, retry later")
+                raise StoreUnavailable("the event store is not set up to keep events; nothing was accepted, retry later")
             raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
         try:
             return self._run(connection, "EVALSHA", self.script.sha, len(keys), *keys, *args)
