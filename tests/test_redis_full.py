@@ -1,14 +1,16 @@
 """Hooks on a Redis of their own that fills up, evicts or restarts: 503 store_full above 90 % of
 maxmemory and on an OOM reply, 503 while the policy evicts, nothing stored either way; the
 first hook after a Redis restart is accepted (the held connection is made again)."""
+import math
 import os
 import signal
 import subprocess
 import sys
+import time
 
 from celery.contrib.testing.worker import start_worker
 
-from handlers.redis_health import FULL_FRACTION
+from handlers.redis_health import FULL_FRACTION, SAMPLE_SECONDS
 from handlers.store.events import EVENTS_INDEX, event_key
 from tests.drill_helpers import REPO
 from tests.helpers import wait_for
@@ -18,6 +20,7 @@ from tests.test_procfile import procfile
 
 EVENTS_TO_DRAIN = 20
 BALLAST_KEYS = 1600
+HOOKS_FOR_INFO_COUNT = 200
 
 
 def hook(make_app, server, n):
@@ -127,3 +130,20 @@ def test_a_worker_started_on_a_full_redis_waits_for_room_then_drains(make_app, o
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
+
+
+def test_the_memory_check_is_one_info_a_second_not_one_a_hook(make_app, own_redis):
+    server = own_redis()
+    client = make_app(ROUTES, REDIS_URL=server.url).test_client()
+    store = server.client()
+    before = info_calls(store)
+    started = time.monotonic()
+    for n in range(HOOKS_FOR_INFO_COUNT):
+        assert client.post("/hooks/incoming/plain", json={"n": n}, headers=PLAIN).status_code == 202
+    elapsed = time.monotonic() - started
+    calls = info_calls(store) - before - 1  # the count itself is an INFO
+    assert 1 <= calls <= math.ceil(elapsed / SAMPLE_SECONDS) + 1, (calls, elapsed)
+
+
+def info_calls(store):
+    return store.info("commandstats").get("cmdstat_info", {}).get("calls", 0)
