@@ -153,13 +153,21 @@ def _register_route_checks():
     validate.register(ROUTE_CHECKS)
 
 
+def yaml_problem(exc):
+    """Where and what, without PyYAML's snippet of the line: the line can hold a token."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    what = " ".join(part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+    return where + (what or type(exc).__name__)
+
+
 def parse_rules(text, environ=None, path="<string>"):
     """Parse the text of a rules file into Rules, or raise RulesError listing every problem."""
     environ = os.environ if environ is None else environ
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RulesError([f"{path}: not valid YAML: {exc}"]) from None
+        raise RulesError([f"{path}: not valid YAML: {yaml_problem(exc)}"]) from None
     if not isinstance(raw, dict):
         raise RulesError([f"{path}: the file must be a mapping with `sources:` and `routes:`"])
     problems = []

@@ -2,6 +2,7 @@
 from celery import Celery, Task
 
 from handlers.redis_client import broker_ssl_options, broker_url
+from tasks.startup import wait_for_room_step
 
 # The longest task (a delivery of several rate-limited requests) is bounded by the
 # hard time limit; the visibility timeout must stay above it so that Redis never
@@ -63,6 +64,7 @@ def celery_init_app(app):
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.conf.update(include=list(TASK_MODULES))
+    celery_app.steps["worker"].add(wait_for_room_step(app.extensions["redis"]))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     for module in celery_app.conf.include:

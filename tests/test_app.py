@@ -1,5 +1,7 @@
 """The app factory, JSON errors, /healthz and /readyz."""
 from app import create_app
+from handlers.web.health import RULES_NOT_USABLE
+from tests.test_readyz import admin_rule_problems
 
 
 def test_healthz(client):
@@ -33,7 +35,8 @@ def test_readyz_names_the_broken_route(make_app, monkeypatch):
     )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert "rules: sources.foxoms.tokens[0]: environment variable ${MISSING_TOKEN_FOR_TEST} is not set" in response.get_json()["reasons"]
+    assert RULES_NOT_USABLE in response.get_json()["reasons"]
+    assert "sources.foxoms.tokens[0]: environment variable ${MISSING_TOKEN_FOR_TEST} is not set" in admin_rule_problems(app)
 
 
 def test_readyz_names_a_malformed_rate_limit_setting(make_app):
@@ -48,7 +51,8 @@ def test_readyz_when_routes_file_missing(make_app, tmp_path):
     app = make_app(ROUTES_FILE=str(tmp_path / "nope.yaml"))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert "cannot read" in " ".join(response.get_json()["reasons"])
+    assert RULES_NOT_USABLE in response.get_json()["reasons"]
+    assert "cannot read" in " ".join(admin_rule_problems(app))
 
 
 def test_unknown_url_is_a_json_error(client):

@@ -1,7 +1,9 @@
 """`flask routes check`, `flask routes explain`, and an app with a broken file (/readyz)."""
 import json
 
+from handlers.web.health import RULES_NOT_USABLE
 from tests.routing_helpers import ECHO_SECRET, echo_action  # noqa: F401  (fixture)
+from tests.test_readyz import admin_rule_problems
 
 ROUTES = """
 sources:
@@ -53,8 +55,9 @@ def test_app_with_broken_file_is_not_ready(make_app, echo_action, monkeypatch):
     app = make_app(BROKEN)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    reasons = response.get_json()["reasons"]
-    assert any(r.startswith("rules: routes[confirmed].events[0]: bad glob") for r in reasons), reasons
+    assert RULES_NOT_USABLE in response.get_json()["reasons"]
+    assert TOKEN not in response.get_data(as_text=True)
+    assert any(r.startswith("routes[confirmed].events[0]: bad glob") for r in admin_rule_problems(app))
     explain = app.test_client().post("/api/routes/explain", headers={"Authorization": "Bearer admin-test-token"},
                                      json={"source": "foxoms", "event": "bookingCreated", "payload": {}})
     assert explain.status_code == 503

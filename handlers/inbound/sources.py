@@ -10,9 +10,8 @@ def find_source(rules, rules_error, kind, name):
 
     FoxOMS hooks go to the source named `foxoms`, else to the only foxoms-type source.
     """
-    if rules is None:
-        reason = "; ".join(getattr(rules_error, "problems", [])) or "not loaded"
-        raise RulesUnavailable(f"the routes file is not usable: {reason}")
+    if rules is None:  # its problems can quote the file: they go to the logs and the admin API only
+        raise RulesUnavailable("the routes file is not usable; nothing was accepted, retry later")
     if kind == FOXOMS:
         candidates = {n: s for n, s in rules.sources.items() if s["type"] == FOXOMS}
         if FOXOMS in candidates:

@@ -13,6 +13,7 @@ from redis.exceptions import NoScriptError, ResponseError
 
 from handlers.errors import ServiceUnavailable
 from handlers.inbound.enqueue import task_message
+from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
@@ -45,9 +46,15 @@ return answer
 
 
 class StoreUnavailable(ServiceUnavailable):
-    """Redis did not answer: nothing was accepted, the sender must retry."""
+    """Redis did not answer, or evicts keys: nothing was accepted, the sender must retry."""
 
     code = "store_unavailable"
+
+
+class StoreFull(ServiceUnavailable):
+    """Redis is above FULL_FRACTION of maxmemory (or refused the write, OOM): nothing was accepted."""
+
+    code = "store_full"
 
 
 class ScriptCaller:
@@ -58,14 +65,21 @@ class ScriptCaller:
     call on 2 cores (bench/ingest); holding one Connection (redis-py's own class: same
     socket options, timeouts and health checks) and calling send_command/read_response
     skips that. A connection is never shared across threads or forks: it is kept in a
-    thread-local and checked against the pid. On a socket error it is dropped, so the next
-    call reconnects (the service recovers without a restart when Redis comes back).
+    thread-local and checked against the pid. On a socket error it is dropped and the call
+    is made once more on a new connection: a held connection goes stale when Redis
+    restarts, and that is no reason to refuse a hook (the retry is safe: the dedupe key
+    makes a second run of the script answer "duplicate" with the first id).
+
+    Before the script, the memory gauge (one `INFO memory` a second, on the same
+    connection) refuses the event when Redis evicts keys or is above FULL_FRACTION of
+    maxmemory; an OOM reply to the script itself is store_full too.
     """
 
     def __init__(self, redis_client):
         self.pool = redis_client.connection_pool
         self.script = redis_client.register_script(STORE_AND_ENQUEUE)
         self.local = threading.local()
+        self.memory = MemoryGauge()
 
     def connection(self):
         held = getattr(self.local, "held", None)
@@ -77,19 +91,36 @@ class ScriptCaller:
     def __call__(self, keys, args):
         connection = self.connection()
         try:
-            try:
-                return self._run(connection, "EVALSHA", self.script.sha, keys, args)
-            except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
-                return self._run(connection, "EVAL", self.script.script, keys, args)
-        except ResponseError:
+            return self._call(connection, keys, args)
+        except redis.ConnectionError:  # stale since a Redis restart, or Redis down: once more, on a new socket
+            return self._call(connection, keys, args)
+
+    def _call(self, connection, keys, args):
+        try:
+            return self._store(connection, keys, args)
+        except (ResponseError, ServiceUnavailable):  # the reply was read whole: the connection is sound
             raise
         except BaseException:
             connection.disconnect()  # a half-read reply must not be read by the next call
             raise
 
+    def _store(self, connection, keys, args):
+        state = self.memory.current(self._memory_state, connection)
+        if state is not None and state.refuses_events:
+            if state.evicts:
+                raise StoreUnavailable("the event store is not set up to keep events; nothing was accepted, retry later")
+            raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
+        try:
+            return self._run(connection, "EVALSHA", self.script.sha, len(keys), *keys, *args)
+        except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
+            return self._run(connection, "EVAL", self.script.script, len(keys), *keys, *args)
+
+    def _memory_state(self, connection):
+        return MemoryState.from_info(info_fields(self._run(connection, "INFO", "memory")))
+
     @staticmethod
-    def _run(connection, command, script, keys, args):
-        connection.send_command(command, script, len(keys), *keys, *args)
+    def _run(connection, *command):
+        connection.send_command(*command)
         return connection.read_response()
 
 
@@ -105,7 +136,8 @@ def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
     """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
 
     `task` is (task name, args); the default routes the event: ("routing.route_event",
-    [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails.
+    [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails
+    or evicts keys, StoreFull when it is (nearly) out of memory.
     """
     return store_events(redis_client, celery_app, queue, [(event, dedupe_key, task)])[0]
 
@@ -124,6 +156,8 @@ def store_events(redis_client, celery_app, queue, items):
     try:
         answer = store_script(redis_client)(keys=keys, args=args)
     except (redis.RedisError, OSError) as exc:
+        if out_of_memory(exc):
+            raise StoreFull("the event store is full; nothing was accepted, retry later") from None
         raise StoreUnavailable(
             f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
         ) from None

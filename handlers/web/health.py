@@ -1,10 +1,17 @@
-"""GET /healthz (the process answers) and GET /readyz (Redis, the rules and the rate-limit settings are ready)."""
+"""GET /healthz (the process answers) and GET /readyz (Redis, the rules and the rate-limit settings are ready).
+
+/readyz is unauthenticated: it names what is wrong, never the rules' contents (their
+problems can quote the file, tokens included): those go to the logs, `flask routes check`
+and GET /api/routes.
+"""
 import redis
 from flask import Blueprint, current_app, jsonify
 
 from handlers.delivery.ratelimit import limit_setting_problems
+from handlers.redis_health import readiness
 
 blueprint = Blueprint("health", __name__)
+RULES_NOT_USABLE = "rules: the routes file is not usable (details: the logs, `flask routes check`, GET /api/routes)"
 
 
 @blueprint.get("/healthz")
@@ -14,22 +21,19 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    reasons = []
+    reasons, warnings = [], []
     try:
-        current_app.extensions["redis"].ping()
+        reasons, warnings = readiness(current_app.extensions["redis"])
     except (redis.RedisError, OSError) as exc:
-        reasons.append(f"redis: not answering PING ({type(exc).__name__})")
-    rules_error = current_app.extensions.get("rules_error")
-    if rules_error is not None:
-        reasons.extend(f"rules: {problem}" for problem in rules_error.problems)
-    elif current_app.extensions.get("rules") is None:
-        reasons.append("rules: not loaded")
+        reasons.append(f"redis: not answering ({type(exc).__name__})")
+    if current_app.extensions.get("rules") is None:
+        reasons.append(RULES_NOT_USABLE)
     reasons.extend(f"config: {problem}" for problem in limit_setting_problems(current_app.config))
     if reasons:
-        response = jsonify(status="unavailable", reasons=reasons)
+        response = jsonify(status="unavailable", reasons=reasons, warnings=warnings)
         response.status_code = 503
         return response
-    return jsonify(status="ready")
+    return jsonify(status="ready", warnings=warnings)
 
 
 def init_app(app):
