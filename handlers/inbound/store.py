@@ -5,7 +5,6 @@ accepted event is always both stored and queued, and a duplicate queues nothing.
 """
 import json
 import os
-import threading
 
 import redis
 from redis.exceptions import NoScriptError, ResponseError
@@ -40,41 +39,49 @@ class StoreUnavailable(ServiceUnavailable):
 
 
 class ScriptCaller:
-    """Runs STORE_AND_ENQUEUE on a connection of its own, per thread and process.
+    """Runs STORE_AND_ENQUEUE on a connection of its own, taken from a free list.
 
     The request path's one Redis call. redis-py's client takes a connection from its pool,
     wraps the call in retry and telemetry hooks and gives it back, about 50 us of CPU a
-    call on 2 cores (bench/ingest); holding one Connection (redis-py's own class: same
-    socket options, timeouts and health checks) and calling send_command/read_response
-    skips that. A connection is never shared across threads or forks: it is kept in a
-    thread-local and checked against the pid. On a socket error it is dropped, so the next
-    call reconnects (the service recovers without a restart when Redis comes back).
+    call on 2 cores (bench/ingest); holding Connections (redis-py's own class: same socket
+    options, timeouts and health checks) and calling send_command/read_response skips that.
+    A call takes an idle connection (or makes one) and puts it back when done, so there are
+    as many as calls at once, whether those run in threads or in gevent's greenlets (the
+    web process's gunicorn worker: a greenlet-local one would be a Redis connection per
+    HTTP connection). list.pop/append are atomic, so no lock; after a fork the list is
+    dropped (the parent's sockets are not ours). On a socket error the connection is closed
+    and not put back, so the next call connects anew (the service recovers without a
+    restart when Redis comes back).
     """
 
     def __init__(self, redis_client):
         self.pool = redis_client.connection_pool
         self.script = redis_client.register_script(STORE_AND_ENQUEUE)
-        self.local = threading.local()
+        self.pid, self.idle = os.getpid(), []
 
-    def connection(self):
-        held = getattr(self.local, "held", None)
-        if held is None or held[0] != os.getpid():
-            connection = self.pool.connection_class(**self.pool.connection_kwargs)
-            held = self.local.held = (os.getpid(), connection)
-        return held[1]
+    def take(self):
+        if self.pid != os.getpid():
+            self.pid, self.idle = os.getpid(), []
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return self.pool.connection_class(**self.pool.connection_kwargs)
 
     def __call__(self, keys, args):
-        connection = self.connection()
+        connection = self.take()
         try:
             try:
-                return self._run(connection, "EVALSHA", self.script.sha, keys, args)
+                reply = self._run(connection, "EVALSHA", self.script.sha, keys, args)
             except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
-                return self._run(connection, "EVAL", self.script.script, keys, args)
+                reply = self._run(connection, "EVAL", self.script.script, keys, args)
         except ResponseError:
+            self.idle.append(connection)  # an error reply read in full: the connection is sound
             raise
         except BaseException:
             connection.disconnect()  # a half-read reply must not be read by the next call
             raise
+        self.idle.append(connection)
+        return reply
 
     @staticmethod
     def _run(connection, command, script, keys, args):
