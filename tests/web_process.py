@@ -65,7 +65,8 @@ def web_process(tmp_path, redis_url, routes_path, **env):
     environ.update({name: str(value) for name, value in env.items()})
     os.makedirs(environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     with open(log, "wb") as output:
-        process = subprocess.Popen(procfile_command("web"), shell=True, cwd=REPO, env=environ, stdout=output,
+        # exec: the shell becomes gunicorn (dash would fork it), so a stop is timed on the master
+        process = subprocess.Popen("exec " + procfile_command("web"), shell=True, cwd=REPO, env=environ, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     web = Web(f"http://127.0.0.1:{port}", port, log, process)
     try:
@@ -117,11 +118,12 @@ class SlowClients:
     """`count` loopback connections to `port`, half trickling headers and half bodies
     (or all one kind with `kinds`), each sent its next piece every `interval` seconds.
     A connection the server closes is opened again (as a real slow client would);
-    `.reopened` counts those. Runs in one thread until stop()."""
+    `.reopened` counts those, `.refused` the ones it could not open again, `.open_now`
+    the connections open. Runs in one thread until stop()."""
 
     def __init__(self, port, count, interval=0.5, kinds=(trickled_headers, trickled_body)):
         self.port, self.count, self.interval, self.kinds = port, count, interval, kinds
-        self.reopened = 0
+        self.reopened = self.refused = 0
         self.open_now = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="slow-clients", daemon=True)
@@ -150,6 +152,7 @@ class SlowClients:
                         pass
                     except OSError:
                         self._replace(selector, connections, number)
+                self.open_now = len(connections)
         finally:
             for sock, _ in connections.values():
                 sock.close()
@@ -161,7 +164,11 @@ class SlowClients:
         sock.close()
         if self._stop.is_set():
             return
-        connections[number] = self._connect(number)
+        try:
+            connections[number] = self._connect(number)
+        except OSError:  # refused: the server is stopping; the others stay open
+            self.refused += 1
+            return
         selector.register(connections[number][0], selectors.EVENT_READ, number)
         self.reopened += 1
 
