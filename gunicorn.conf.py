@@ -2,11 +2,22 @@
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # worker processes
+# gevent: each worker serves every connection in a greenlet of its own, so a client that
+# trickles its headers or body holds one greenlet, not the process (with "sync", two such
+# clients stopped the web process for 30 s). A request's headers must arrive within
+# `keepalive` seconds; up to `worker_connections` connections per worker.
+worker_class = "gevent"
+worker_connections = 1000
+keepalive = 5
 timeout = 30
 graceful_timeout = 25  # stop within Heroku's 30 s after SIGTERM
+# No control socket (gunicorn 27 makes $HOME/.gunicorn/gunicorn.ctl by default, one path
+# for every checkout and process on the machine); nothing here uses gunicornc.
+control_socket_disable = True
 accesslog = "-"
+# Control characters in the decoded path escaped, query strings out of the error log.
+logger_class = "handlers.web.access_log.SafeLogger"
 # The request line without its query string: an incoming hook may carry its token as
 # ?token=..., and secrets never go to logs. (gunicorn's default logs "%(r)s", the whole line.)
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -1,6 +1,6 @@
 """bench/ingest: accepted webhooks per second through gunicorn, against a bare Flask app.
 
-    .venv/bin/python -m bench.ingest [--seconds 10] [--connections 8] [--workers 2] [--rounds 2]
+    .venv/bin/python -m bench.ingest [--seconds 10] [--connections 8] [--workers 2] [--rounds 2] [--worker-class gevent]
 
 Both servers run under gunicorn with the same worker count and class, are loaded by the
 same wrk with the same bodies (each made unique so none is a duplicate), in the same run.
@@ -9,7 +9,9 @@ Prints both rates, p50/p99 latency of both, and the ratio (target >= 0.7).
 With --reference (the default) a third app runs in the same rounds: the bare app plus one
 Redis XADD of the body. It is not the baseline; it shows what one Redis round trip costs
 on this machine, so that the gap between it and the service is our own work.
-The worker count and class default to gunicorn.conf.py's production values (2 x sync).
+The worker count and class default to gunicorn.conf.py's production values (2 x gevent);
+`--worker-class gevent,sync` also runs the model used before, in the same rounds (each
+round runs every app under each class), and prints a block per class.
 
 Where the time goes: the CPU the web workers and Redis spent per request (from /proc and
 Redis's INFO cpu), median over the rounds; wrk's share is the rest of the two cores.
@@ -37,16 +39,18 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--worker-class", default="gevent",
+                        help="gunicorn worker class; several, comma-separated, run in the same rounds (gevent,sync)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-reference", dest="reference", action="store_false")
     options = parser.parse_args()
+    classes = options.worker_class.split(",")
     body = json.dumps({"data": BODY})
     apps = [("bare", "bench.bare_app:create_bare_app()"), ("service", "app:create_app()")]
     if options.reference:
         apps.append(("xadd-ref", "bench.reference_app:create_reference_app()"))
-    results = {name: [] for name, _ in apps}
-    cpu = {name: [] for name, _ in apps}
+    results = {(worker_class, name): [] for worker_class in classes for name, _ in apps}
+    cpu = {run: [] for run in results}
     with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes.write(ROUTES)
@@ -55,17 +59,24 @@ def main():
         redis_client = client_from_url(redis_url)
         env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
         for _ in range(options.rounds):
-            for name, spec in apps:
-                with gunicorn_server(spec, env, options.workers, options.worker_class) as (base, master):
-                    meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
-                    meter.start()
-                    figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
-                    spent = meter.stop()
-                    cpu[name].append((spent["web"] / figures["requests"], spent["redis"] / figures["requests"]))
-                    if figures["non2xx"] or figures["errors"]:
-                        raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
-                    results[name].append(figures)
-    print(f"machine: {machine()}; gunicorn {options.workers} x {options.worker_class}; wrk -c {options.connections} -d {options.seconds}s x {options.rounds} rounds")
+            for worker_class in classes:
+                for name, spec in apps:
+                    with gunicorn_server(spec, env, options.workers, worker_class) as (base, master):
+                        meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
+                        meter.start()
+                        figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
+                        spent = meter.stop()
+                        cpu[worker_class, name].append((spent["web"] / figures["requests"], spent["redis"] / figures["requests"]))
+                        if figures["non2xx"] or figures["errors"]:
+                            raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
+                        results[worker_class, name].append(figures)
+    for worker_class in classes:
+        report(options, worker_class, {name: results[worker_class, name] for name, _ in apps},
+               {name: cpu[worker_class, name] for name, _ in apps})
+
+
+def report(options, worker_class, results, cpu):
+    print(f"machine: {machine()}; gunicorn {options.workers} x {worker_class}; wrk -c {options.connections} -d {options.seconds}s x {options.rounds} rounds")
     summary = {}
     for name, runs in results.items():
         rate = statistics.median(r["rate"] for r in runs)
@@ -77,7 +88,7 @@ def main():
         redis_ms = statistics.median(c[1] for c in cpu[name]) * 1000
         print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})  "
               f"CPU per request: web {web:.3f} ms, redis {redis_ms:.3f} ms")
-    print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
+    print(ratio_line(f"ingest accepted/s ({worker_class})", summary["service"], summary["bare"], 0.7))
     if options.reference:
         print(f"reference (bare + one XADD, not a target): ratio {summary['xadd-ref'] / summary['bare']:.2f}")
 

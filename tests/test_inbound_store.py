@@ -101,7 +101,7 @@ def test_store_reconnects_after_its_connection_is_killed(app, redis_client):
     """A dropped connection gives one StoreUnavailable at most, then the next call reconnects."""
     celery_app = app.extensions["celery"]
     store_event(redis_client, celery_app, "celery", event("evt_one"), key("dedupe", "plain", "one"))
-    held = store_script(redis_client).connection()
+    held = store_script(redis_client).idle[-1]  # the connection the call above put back
     held.send_command("CLIENT", "ID")
     assert redis_client.client_kill_filter(_id=held.read_response()) == 1
     outcomes = []

@@ -64,7 +64,9 @@ def test_process_starts_and_stops_on_sigterm(name, redis_url, routes_file, tmp_p
     if name == "scheduler":
         command = command.replace("var/celerybeat-schedule", str(tmp_path / "beat-schedule"))
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, shell=True, cwd=REPO, env=env, stdout=output,
+        # exec: the process waited on is the command itself, not a shell (dash forks it,
+        # and the shell exits at SIGTERM at once, whatever the command does)
+        process = subprocess.Popen("exec " + command, shell=True, cwd=REPO, env=env, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(lambda: process.poll() is not None or READY[name](port, log), timeout=60,

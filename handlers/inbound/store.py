@@ -6,7 +6,6 @@ batch (several events from one request) is stored whole or not at all.
 """
 import json
 import os
-import threading
 
 import redis
 from redis.exceptions import NoScriptError, ResponseError
@@ -58,17 +57,22 @@ class StoreFull(ServiceUnavailable):
 
 
 class ScriptCaller:
-    """Runs STORE_AND_ENQUEUE on a connection of its own, per thread and process.
+    """Runs STORE_AND_ENQUEUE on a connection of its own, taken from a free list.
 
     The request path's one Redis call. redis-py's client takes a connection from its pool,
     wraps the call in retry and telemetry hooks and gives it back, about 50 us of CPU a
-    call on 2 cores (bench/ingest); holding one Connection (redis-py's own class: same
-    socket options, timeouts and health checks) and calling send_command/read_response
-    skips that. A connection is never shared across threads or forks: it is kept in a
-    thread-local and checked against the pid. On a socket error it is dropped and the call
-    is made once more on a new connection: a held connection goes stale when Redis
-    restarts, and that is no reason to refuse a hook (the retry is safe: the dedupe key
-    makes a second run of the script answer "duplicate" with the first id).
+    call on 2 cores (bench/ingest); holding Connections (redis-py's own class: same socket
+    options, timeouts and health checks) and calling send_command/read_response skips that.
+    A call takes an idle connection (or makes one) and puts it back when done, so there are
+    as many as calls at once, whether those run in threads or in gevent's greenlets (the
+    web process's gunicorn worker: a greenlet-local one would be a Redis connection per
+    HTTP connection). list.pop/append are atomic, so no lock; after a fork the list is
+    dropped (the parent's sockets are not ours).
+
+    On a socket error every idle connection is dropped (after a Redis restart they are all
+    stale) and the call is made once more on a new one: a stale connection is no reason to
+    refuse a hook, and the retry is safe (the dedupe key makes a second run of the script
+    answer "duplicate" with the first id).
 
     Before the script, the memory gauge (one `INFO memory` a second, on the same
     connection) refuses the event when Redis evicts keys or is above FULL_FRACTION of
@@ -78,31 +82,41 @@ class ScriptCaller:
     def __init__(self, redis_client):
         self.pool = redis_client.connection_pool
         self.script = redis_client.register_script(STORE_AND_ENQUEUE)
-        self.local = threading.local()
+        self.pid, self.idle = os.getpid(), []
         self.memory = MemoryGauge()
 
-    def connection(self):
-        held = getattr(self.local, "held", None)
-        if held is None or held[0] != os.getpid():
-            connection = self.pool.connection_class(**self.pool.connection_kwargs)
-            held = self.local.held = (os.getpid(), connection)
-        return held[1]
+    def take(self):
+        if self.pid != os.getpid():
+            self.pid, self.idle = os.getpid(), []
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return self.pool.connection_class(**self.pool.connection_kwargs)
+
+    def drop_idle(self):
+        idle, self.idle = self.idle, []
+        for connection in idle:
+            connection.disconnect()
 
     def __call__(self, keys, args):
-        connection = self.connection()
         try:
-            return self._call(connection, keys, args)
+            return self._call(keys, args)
         except redis.ConnectionError:  # stale since a Redis restart, or Redis down: once more, on a new socket
-            return self._call(connection, keys, args)
+            self.drop_idle()
+            return self._call(keys, args)
 
-    def _call(self, connection, keys, args):
+    def _call(self, keys, args):
+        connection = self.take()
         try:
-            return self._store(connection, keys, args)
+            reply = self._store(connection, keys, args)
         except (ResponseError, ServiceUnavailable):  # the reply was read whole: the connection is sound
+            self.idle.append(connection)
             raise
         except BaseException:
             connection.disconnect()  # a half-read reply must not be read by the next call
             raise
+        self.idle.append(connection)
+        return reply
 
     def _store(self, connection, keys, args):
         state = self.memory.current(self._memory_state, connection)
