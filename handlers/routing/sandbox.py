@@ -266,7 +266,7 @@ class CappedEnvironment(ImmutableSandboxedEnvironment):
             if abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"exponent {right} is over the limit of {MAX_EXPONENT}")
             if isinstance(left, int) and isinstance(right, int) and abs(left).bit_length() * right > MAX_POWER_BITS:
-                raise SecurityError(f"`**` would make an integer over {MAX_POWER_BITS} bits")
+                raise SecurityError(f"`**` would make an integer over the limit of {MAX_POWER_BITS} bits")
         elif operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and count > 0:
