@@ -13,8 +13,10 @@ Secret are:
 - secret header values and signing secrets written into a delivery's args (`arg_secrets`);
 - in any text, anything shaped like `Bearer x`, `token=x`, `"api_key": "x"`.
 Known values shorter than MIN_SECRET_CHARS are not searched for in text (they would
-blank out ordinary words); every other occurrence becomes REDACTED.
+blank out ordinary words); every other occurrence becomes REDACTED. The HTTP library's
+own debug lines (urllib3 logs each request's path and query) lose their query strings.
 """
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -27,6 +29,8 @@ SECRET_NAME = re.compile(
 )
 SECRET_SETTING_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
 SECRET_TEXT_NAMES = r"(?:access_token|api_key|apikey|api-key|token|secret|password|signing_secret|authorization)"
+QUERY_STRING = re.compile(r"\?[^\s\"']+")
+HTTP_LIBRARY_LOGGERS = ("urllib3.connectionpool",)  # log request URLs, query included, at DEBUG
 SECRET_SHAPES = (
     re.compile(r"(?i)(\bbearer\s+)[^\s\"',;]+"),
     re.compile(r"(?i)(\b" + SECRET_TEXT_NAMES + r"[\"']?\s*[=:]\s*[\"']?)(?!\[redacted\]|bearer\b)[^\s\"'&,;}]+"),
@@ -86,6 +90,14 @@ def arg_secrets(args):
     return values
 
 
+def redact_url(url):
+    """A URL without its user info (a Redis URL's password), for messages and logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{REDACTED}@{rest.rsplit('@', 1)[1]}"
+
+
 def _searched(secrets):
     """The values worth searching for, longest first (so a secret inside another goes too)."""
     return sorted({s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
@@ -140,3 +152,24 @@ def _scrub_node(node, searched, by_key):
 def _hidden(key, value):
     """A secret-like key hides a string or a structure; numbers and flags (token_count) stay."""
     return isinstance(key, str) and is_secret_name(key) and isinstance(value, (str, dict, list))
+
+
+class QueryStringFilter(logging.Filter):
+    """Logged URLs keep their path and lose their query (`?key=${HOOK_KEY}`)."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "?" in message:
+            record.msg, record.args = QUERY_STRING.sub("?" + REDACTED, message), None
+        return True
+
+
+QUERY_STRING_FILTER = QueryStringFilter()
+
+
+def install_log_filters():
+    """Put QueryStringFilter on the HTTP library's loggers (once; called by create_app)."""
+    for name in HTTP_LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if QUERY_STRING_FILTER not in logger.filters:
+            logger.addFilter(QUERY_STRING_FILTER)

@@ -13,6 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from celery.contrib.testing.worker import start_worker
 
 from handlers.redact import MIN_SECRET_CHARS, REDACTED, known_secrets, scrub, scrub_text
@@ -150,6 +151,13 @@ def test_the_worker_log_shows_no_secret(delivered, worker_log):
     text = "\n".join(worker_log.lines)
     assert "hook:quoted is dead" in text and "hook:fails attempt 1: dead" in text  # the log did record them...
     assert HOOK_KEY not in text  # ...without the value
+
+
+def test_http_library_debug_lines_show_no_query(app, echo_server, caplog):
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    requests.post(f"{echo_server[0]}/ok?key={HOOK_KEY}", json={}, timeout=5)
+    assert f'"POST /ok?{REDACTED} HTTP/1.1" 200' in caplog.text  # the line is logged...
+    assert HOOK_KEY not in caplog.text  # ...without the query
 
 
 def test_explain_and_the_rules_listing_show_no_secret(client):
