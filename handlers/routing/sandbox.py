@@ -3,8 +3,8 @@
 Jinja's ImmutableSandboxedEnvironment refuses private and dunder attributes and mutation
 of payload lists and dicts; it does not stop a template from building a huge value or
 working for hours. Here each way a template can build a long string or list from a short
-one is checked *before* it is built, against the render's Budget (`limit`: the
-render's MAX_BODY_BYTES, counted in characters, and `operations` left):
+one is checked *before* it is built, against the render's Budget
+(handlers/routing/template_budget.py: its MAX_BODY_BYTES, and operations left):
 - `*`, `+` and `~` on strings and lists; `**` by the size of its result;
 - `%` formatting and `str.format`/`format_map`: widths, precisions, the running total;
 - the str methods that pad or multiply (center, ljust, rjust, zfill, expandtabs, replace,
@@ -17,9 +17,6 @@ render's MAX_BODY_BYTES, counted in characters, and `operations` left):
   payload run for long.
 Refusals are SecurityError, which templates.render_args reports as TemplateRenderError.
 """
-import re
-from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import update_wrapper
 
 from jinja2 import StrictUndefined, nodes
@@ -27,147 +24,12 @@ from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter, SecurityError
 from markupsafe import EscapeFormatter, Markup
 
-from handlers.settings import DEFAULTS
+from handlers.routing.template_budget import (
+    FILTER_SIZES, STRING_METHOD_SIZES, budget, join_size, percent_size, refuse_over, spec_size, weight,
+)
 
 MAX_EXPONENT = 1_000       # largest `**` exponent
 MAX_POWER_BITS = 100_000   # largest integer `**` may make (about 30,000 digits)
-MAX_OPERATIONS = 250_000    # calls, operators and measured items one render may spend
-DEFAULT_LIMIT = int(DEFAULTS["MAX_BODY_BYTES"])
-
-
-@dataclass
-class Budget:
-    """What one render may still do: templates.render_args sets a new one (BUDGET)."""
-
-    limit: int = DEFAULT_LIMIT         # longest value a template may build, in characters
-    operations: int = MAX_OPERATIONS   # left to spend
-
-    def spend(self, count=1):
-        self.operations -= count
-        if self.operations < 0:
-            raise SecurityError(f"the template did more than {MAX_OPERATIONS} operations")
-
-
-BUDGET = ContextVar("template_budget", default=None)
-
-
-def budget():
-    current = BUDGET.get()
-    if current is None:  # a render outside render_args (none today): a budget of its own
-        current = Budget()
-        BUDGET.set(current)
-    return current
-# One printf conversion: %[(key)][flags][width][.precision][length]type
-PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.)", re.DOTALL)
-
-
-def refuse_over(size, what):
-    limit = budget().limit
-    if size > limit:
-        raise SecurityError(f"{what} would build {size} characters, over the limit of {limit}")
-
-
-def weight(value):
-    """About the length of `str(value)`, counted only up to just past the limit."""
-    current, limit = budget(), budget().limit
-    total, stack = 0, [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        current.spend()
-        if isinstance(item, str):
-            total += len(item)
-        elif isinstance(item, (list, tuple)):
-            total += 2 + len(item)
-            stack.extend(item)
-        elif isinstance(item, dict):
-            total += 2 + 2 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        else:
-            total += 8
-    return total
-
-
-def _int(value):
-    return value if isinstance(value, int) else 0
-
-
-def _len(value):
-    return len(value) if isinstance(value, str) else 0
-
-
-def percent_size(template, values):
-    """An upper bound of the length of `template % values`."""
-    template = str(template)
-    mapping = values if isinstance(values, dict) else None
-    queue = list(values) if isinstance(values, tuple) else [values]
-    size = len(template)
-    for match in PERCENT_SPEC.finditer(template):
-        key, width, precision, kind = match.groups()
-        for number in (width, precision):
-            if number == "*":
-                size += _int(queue.pop(0)) if queue else 0
-            elif number:
-                size += int(number)
-        if kind == "%":
-            continue
-        if mapping is not None and key is not None:
-            size += weight(mapping.get(key))
-        elif queue:
-            size += weight(queue.pop(0))
-    return size
-
-
-def spec_size(spec):
-    """The largest width or precision in a format spec ('>999', '.5f', '0=12,')."""
-    return max((int(n) for n in re.findall(r"\d+", spec)), default=0)
-
-
-def pad_size(s, width=0, *args, **kwargs):
-    return max(len(s), _int(width))
-
-
-def replace_size(s, old="", new="", count=-1, *args, **kwargs):
-    if not isinstance(old, str) or not isinstance(new, str):
-        return len(s)
-    found = len(s) + 1 if old == "" else s.count(old)
-    if isinstance(count, int) and count >= 0:
-        found = min(found, count)
-    return len(s) + found * max(len(new) - len(old), 0)
-
-
-def translate_size(s, table=None, *args, **kwargs):
-    values = table.values() if isinstance(table, dict) else ()
-    return len(s) * max([1] + [len(v) for v in values if isinstance(v, str)])
-
-
-def join_size(separator, items):
-    return sum(_len(item) for item in items) + len(str(separator)) * max(len(items) - 1, 0)
-
-
-def indent_size(s, width=4, *args, **kwargs):
-    s = str(s)
-    step = len(width) if isinstance(width, str) else _int(width)
-    return len(s) + step * (s.count("\n") + 1)
-
-
-# What a str method builds, from the string and the call's arguments (join: see call()).
-STRING_METHOD_SIZES = {
-    "center": pad_size, "ljust": pad_size, "rjust": pad_size, "zfill": pad_size,
-    "expandtabs": lambda s, tabsize=8, *a, **k: len(s) + s.count("\t") * _int(tabsize),
-    "replace": replace_size,
-    "translate": translate_size,
-}
-# What a filter builds, from its arguments (after the context Jinja passes some filters).
-FILTER_SIZES = {
-    "center": lambda value, width=80, *a, **k: pad_size(str(value), width),
-    "indent": indent_size,
-    "format": lambda value, *args, **kwargs: percent_size(value, kwargs or args),
-    "replace": lambda s, old="", new="", count=None, *a, **k: replace_size(
-        str(s), old, new, -1 if count is None else count),
-    "batch": lambda value, linecount=0, fill_with=None, *a, **k: _int(linecount) if fill_with is not None else 0,
-    "slice": lambda value, slices=0, *a, **k: _int(slices),
-}
 
 
 def _guarded_filter(name, original):

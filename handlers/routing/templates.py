@@ -19,7 +19,8 @@ from functools import lru_cache
 
 from jinja2 import TemplateError, TemplateSyntaxError, Undefined, meta, nodes
 
-from handlers.routing.sandbox import BUDGET, Budget, make_environment, refuse_over
+from handlers.routing.sandbox import make_environment
+from handlers.routing.template_budget import BUDGET, Budget, refuse_over
 
 CONTEXT_NAMES = frozenset({"payload", "event"})
 MAX_MESSAGE_CHARS = 500  # an error message quoting a huge value is cut
