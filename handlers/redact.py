@@ -130,23 +130,35 @@ def excerpt(text, secrets=(), max_bytes=EXCERPT_MAX_BYTES):
 
 
 def scrub(node, secrets=(), by_key=True):
-    """A copy of a JSON-like value with secrets in its strings hidden, and (by_key) the
-    values under secret-like keys. A payload, whose keys are the sender's (`author`), is
+    """A copy of a JSON-like value with secrets in its strings (keys too) hidden, and
+    (by_key) the values under secret-like keys. A payload, whose keys are the sender's (`author`), is
     scrubbed with by_key=False."""
     return _scrub_node(node, _searched(secrets), by_key)
 
 
 def _scrub_node(node, searched, by_key):
-    if isinstance(node, dict):
-        return {
-            key: REDACTED if by_key and _hidden(key, value) else _scrub_node(value, searched, by_key)
-            for key, value in node.items()
-        }
-    if isinstance(node, (list, tuple)):
-        return [_scrub_node(value, searched, by_key) for value in node]
-    if isinstance(node, str):
-        return _scrub_string(node, searched)
-    return node
+    """Iterative, so a deeply nested payload cannot reach the recursion limit."""
+    root = [None]
+    stack = [(node, root, 0)]
+    while stack:
+        value, parent, slot = stack.pop()
+        if isinstance(value, dict):
+            shown = {key: _scrub_string(key, searched) if isinstance(key, str) else key for key in value}
+            copy = dict.fromkeys(shown.values())  # keeps the key order
+            for key, item in value.items():
+                if by_key and _hidden(key, item):
+                    copy[shown[key]] = REDACTED
+                else:
+                    stack.append((item, copy, shown[key]))
+        elif isinstance(value, (list, tuple)):
+            copy = [None] * len(value)
+            stack.extend((item, copy, i) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            copy = _scrub_string(value, searched)
+        else:
+            copy = value
+        parent[slot] = copy
+    return root[0]
 
 
 def _hidden(key, value):

@@ -182,3 +182,14 @@ def test_one_minimum_length():
     assert scrub_text(f"{short} {enough}", [short, enough]) == f"{short} {REDACTED}"
     assert scrub({"url": f"/a?k={enough}", "token_count": 2, "api_key": "k"}, [enough]) == {
         "url": f"/a?k={REDACTED}", "token_count": 2, "api_key": REDACTED}
+
+
+def test_a_deeply_nested_payload_is_shown(client, redis_client):
+    payload = node = {}
+    for _ in range(900):
+        node["a"] = node = {}
+    node[HOOK_KEY] = HOOK_KEY
+    event_id = new_event_id()
+    save_event(redis_client, event_record(event_id, "foxoms", "bookingCreated", payload, {}, time.time()))
+    response = client.get(f"/api/events/{event_id}", headers=ADMIN)
+    assert response.status_code == 200 and HOOK_KEY not in response.get_data(as_text=True)
