@@ -104,14 +104,20 @@ def render_args(args, context, max_bytes=None):
     token = BUDGET.set(budget)
     try:
         rendered = _render(args, context, "args")
-        limit = budget.limit
-        for where, value in (_top_level(rendered)):
-            size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
-            if size > limit:
-                raise TemplateRenderError(f"{where}: renders to {size} bytes, over MAX_BODY_BYTES ({limit})")
+        for where, value in _top_level(rendered):
+            size = _json_bytes(value, where)
+            if size > budget.limit:
+                raise TemplateRenderError(f"{where}: renders to {size} bytes, over MAX_BODY_BYTES ({budget.limit})")
         return rendered
     finally:
         BUDGET.reset(token)
+
+
+def _json_bytes(value, where):
+    try:
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    except Exception as exc:  # RecursionError on a value nested too deep to send
+        raise TemplateRenderError(f"{where}: {type(exc).__name__}: {_message(exc)}") from None
 
 
 def _top_level(rendered):
