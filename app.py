@@ -5,7 +5,8 @@ from flask import Flask
 
 from handlers import errors, settings
 from handlers.delivery.ratelimit import limit_setting_problems
-from handlers.redis_client import client_from_url, redact_url, resolve_url
+from handlers.redact import install_log_filters, redact_url
+from handlers.redis_client import client_from_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
 from handlers.web import admin as admin_api, health, hooks, metrics as metrics_view, routes_api
@@ -25,6 +26,7 @@ def create_app(test_config=None):
     app.extensions["redis"] = client_from_url(redis_url)
     load_rules_into(app)
     _configure_logging(app)
+    install_log_filters()  # urllib3's debug lines lose their query strings (${VAR} values)
 
     errors.init_app(app)
     health.init_app(app)

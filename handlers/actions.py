@@ -8,6 +8,8 @@ from typing import Any, Callable, Mapping
 
 import requests
 
+from handlers.redact import excerpt
+
 
 @dataclass
 class ActionContext:
@@ -116,8 +118,6 @@ def result_from(client, answer, **details):
     """An ActionResult for a vendor answer (None while planning)."""
     if answer is None:
         return None
-    from handlers.vendors.client import excerpt
-
     return ActionResult(status=answer.status, response_excerpt=excerpt(answer.text, client.secrets()), details=details)
 
 

@@ -56,10 +56,3 @@ def broker_ssl_options(url):
         return {"ssl_cert_reqs": ssl.CERT_NONE}
     return None
 
-
-def redact_url(url):
-    """The URL without its password, for messages and logs."""
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"

@@ -39,7 +39,8 @@ def route_event(self, event_id):
         raise RulesUnavailable(str(current_app.extensions.get("rules_error") or "rules not loaded"))
     celery_app = current_app.extensions["celery"]
     to_deliver = []
-    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append)
+    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append,
+                                 max_bytes=current_app.config["MAX_BODY_BYTES"])
     for delivery_id in to_deliver[1:]:
         celery_app.send_task(DELIVER_TASK, args=[delivery_id])
     if to_deliver:

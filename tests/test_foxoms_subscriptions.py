@@ -143,7 +143,7 @@ def test_list_marks_ours_and_hides_our_token(foxoms, cli):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("  7\tbookingCreated\thttps://hooks.foxoms.com/fake-subscription-url")
-    assert lines[1] == f"* 8\tbookingCreated\t{BASE}/hooks/foxoms/bookingCreated?token=***"
+    assert lines[1] == f"* 8\tbookingCreated\t{BASE}/hooks/foxoms/bookingCreated?token=[redacted]"
 
 
 def test_list_reads_every_page(foxoms, cli):

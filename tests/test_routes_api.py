@@ -73,7 +73,7 @@ def test_admin_token_required(client, headers):
 
 
 def test_explain_shows_the_exact_calls(client):
-    response = explain(client)
+    response = explain(client, {**BOOKING, "notes": "n"})
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
     echo, needs_notes = answer["matches"][0]["actions"]
@@ -84,9 +84,18 @@ def test_explain_shows_the_exact_calls(client):
         "headers": {"Authorization": "[redacted]", "X-Custom-Auth": "[redacted]", "X-Event": "bookingCreated"},
         "body": {"id": 6, "name": "Booking Test Booking"},
     }]
-    assert needs_notes["error"].startswith("args.json.notes: UndefinedError") and "requests" not in needs_notes
+    assert needs_notes["args"]["json"] == {"notes": "n"}
     assert answer["not_matched"] == [{"route": "campaigns", "reason": "source"}, {"route": "updates", "reason": "event"}]
     assert_no_secrets(response.get_data(as_text=True))
+
+
+def test_an_action_that_does_not_render_is_a_422_naming_it(client):
+    response = explain(client)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "template_error"
+    assert error["fields"]["confirmed.needs-notes"][0].startswith("args.json.notes: UndefinedError")
+    assert list(error["fields"]) == ["confirmed.needs-notes"]
 
 
 def test_explain_names_the_first_failing_filter_key(client):
@@ -96,13 +105,13 @@ def test_explain_names_the_first_failing_filter_key(client):
 
 
 def test_explain_unwraps_a_foxoms_body(client):
-    answer = explain(client, {"data": [BOOKING]}).get_json()
+    answer = explain(client, {"data": [{**BOOKING, "notes": "n"}]}).get_json()
     assert [m["route"] for m in answer["matches"]] == ["confirmed"]
 
 
 def test_explain_sends_and_stores_nothing(app, client, redis_client):
     redis_client.flushdb()
-    assert explain(client).status_code == 200
+    assert explain(client, {**BOOKING, "notes": "n"}).status_code == 200
     assert redis_client.dbsize() == 0
 
 

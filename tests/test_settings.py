@@ -4,7 +4,8 @@ import ssl
 import pytest
 
 from handlers import settings
-from handlers.redis_client import broker_ssl_options, broker_url, client_from_url, redact_url, resolve_url
+from handlers.redact import redact_url
+from handlers.redis_client import broker_ssl_options, broker_url, client_from_url, resolve_url
 from handlers.rules import RulesError, parse_rules
 
 

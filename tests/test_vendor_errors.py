@@ -124,7 +124,7 @@ def test_retry_after_seconds_or_http_date(value, expected):
 
 
 def test_excerpt_is_at_most_2kb_without_the_credential():
-    from handlers.vendors.client import excerpt
+    from handlers.redact import excerpt
 
     text = "secret-token-value " + "é" * 5000
     cut = excerpt(text, secrets=("secret-token-value",))

@@ -1,9 +1,13 @@
-"""Read-only views of stored events and dead letters, shaped for the admin API and CLI."""
+"""Read-only views of stored events and dead letters, shaped for the admin API and CLI.
+
+`secrets` (handlers.redact.known_secrets) are hidden wherever they appear: a delivery's
+args hold the rendered ${VAR} values, and its errors and excerpts may quote them.
+"""
 from handlers.admin.cursor import MAX_SCANNED, page
 from handlers.admin.errors import NotFound
 from handlers.admin.ids import require_event_id
-from handlers.admin.redact import redact
 from handlers.inbound.headers import safe_headers
+from handlers.redact import scrub
 from handlers.store.codec import iso
 from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event
@@ -61,7 +65,7 @@ def delivery_counts(redis_client, event_ids):
     return answer
 
 
-def event_detail(redis_client, event_id):
+def event_detail(redis_client, event_id, secrets=()):
     """The event with its payload, safe headers and every delivery with every attempt."""
     require_event_id(event_id)
     event = get_event(redis_client, event_id)
@@ -71,7 +75,7 @@ def event_detail(redis_client, event_id):
     for delivery_id in sorted(redis_client.smembers(deliveries_key(event_id))):
         delivery = get_delivery(redis_client, delivery_id)
         if delivery is not None:
-            deliveries.append(delivery_view(delivery, get_attempts(redis_client, delivery_id)))
+            deliveries.append(delivery_view(delivery, get_attempts(redis_client, delivery_id), secrets))
     return {
         "id": event["id"],
         "source": event.get("source"),
@@ -79,14 +83,14 @@ def event_detail(redis_client, event_id):
         "received_at": event.get("received_at"),
         "updated_at": event.get("updated_at"),
         "status": event.get("status"),
-        "payload": event["payload"],
-        "headers": safe_headers(event["headers"]),
+        "payload": scrub(event["payload"], secrets, by_key=False),
+        "headers": scrub(safe_headers(event["headers"]), secrets),
         "deliveries": deliveries,
     }
 
 
-def delivery_view(delivery, attempts):
-    return {
+def delivery_view(delivery, attempts, secrets=()):
+    return scrub({
         "id": delivery["id"],
         "route_id": delivery.get("route_id"),
         "action_id": delivery.get("action_id"),
@@ -99,21 +103,21 @@ def delivery_view(delivery, attempts):
         "last_error": delivery.get("last_error") or None,
         "error_class": delivery.get("error_class") or None,
         "record_failures": delivery.get("record_failures"),
-        "args": redact(delivery.get("args")),
-        "state": redact(delivery.get("state")),
+        "args": delivery.get("args"),
+        "state": delivery.get("state"),
         "created_at": delivery.get("created_at"),
         "updated_at": delivery.get("updated_at"),
-        "attempts": redact(attempts),
-    }
+        "attempts": attempts,
+    }, secrets)
 
 
 def list_dead_letters(redis_client, limit, cursor=None, route=None, vendor=None,
-                      max_scanned=MAX_SCANNED):
+                      max_scanned=MAX_SCANNED, secrets=()):
     """{"dead_letters": [...], "next_cursor"}: the most recently dead first."""
 
     def load(rows):
         records = _hashes(redis_client, [delivery_key(member) for member, _ in rows], DEAD_LETTER_FIELDS)
-        return [dead_letter_view(record, score) if record else None for record, (_, score) in zip(records, rows)]
+        return [dead_letter_view(record, score, secrets) if record else None for record, (_, score) in zip(records, rows)]
 
     def keep(letter):
         return (route is None or letter["route"] == route) and (vendor is None or letter["vendor"] == vendor)
@@ -122,8 +126,8 @@ def list_dead_letters(redis_client, limit, cursor=None, route=None, vendor=None,
     return {"dead_letters": letters, "next_cursor": next_cursor}
 
 
-def dead_letter_view(record, died_ts):
-    return {
+def dead_letter_view(record, died_ts, secrets=()):
+    return scrub({
         "delivery_id": record["id"],
         "event_id": record["event_id"],
         "route": record["route_id"],
@@ -135,4 +139,4 @@ def dead_letter_view(record, died_ts):
         "last_error": record["last_error"] or None,
         "error_class": record["error_class"] or None,
         "died_at": iso(died_ts),
-    }
+    }, secrets)

@@ -1,6 +1,4 @@
 """`flask foxoms subscriptions list|sync|delete`: our FoxOMS rest-hook subscriptions."""
-import re
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -8,12 +6,12 @@ from flask.cli import AppGroup
 from handlers.inbound import foxoms_subscriptions as subs
 from handlers.inbound.errors import RulesUnavailable, UnknownSource
 from handlers.inbound.sources import FOXOMS, find_source
+from handlers.redact import known_secrets, scrub_text
 from handlers.vendors.base import VendorError
 
 foxoms_cli = AppGroup("foxoms", help="FoxOMS integration.")
 subscriptions_cli = AppGroup("subscriptions", help="FoxOMS rest-hook subscriptions (/resthook).")
 foxoms_cli.add_command(subscriptions_cli)
-TOKEN_IN_URL = re.compile(r"([?&]token=)[^&]*")
 
 
 def _client():
@@ -32,7 +30,7 @@ def _source():
 
 
 def _redacted(url):
-    return TOKEN_IN_URL.sub(r"\1***", str(url))
+    return scrub_text(url, known_secrets(current_app.config, current_app.extensions.get("rules")))
 
 
 def _run(action):

@@ -62,10 +62,11 @@ def explain_command(source, event_name, path, payload_file):
     if not isinstance(payload, dict):
         raise click.ClickException(f"{payload_file.name}: the payload must be a JSON object")
     try:
-        payload = stored_payload(rules, source, payload)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
-    answer = explain(rules, source, event_name, payload, current_app.config)
+        answer = explain(rules, source, event_name, stored_payload(rules, source, payload), current_app.config)
+    except ServiceError as exc:  # the API's 422s: the same JSON error, on stderr, exit 1
+        error = {"code": exc.code, "message": exc.message, **({"fields": exc.fields} if exc.fields else {})}
+        click.echo(json.dumps({"error": error}, indent=2), err=True)
+        raise SystemExit(1) from None
     click.echo(json.dumps(answer, indent=2))
 
 

@@ -16,10 +16,10 @@ from handlers.actions import ActionContext, get_action
 from handlers.delivery import leases
 from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.ratelimit import RateLimited
-from handlers.delivery.redact import arg_secrets, config_secrets
 from handlers.delivery.rollup import rollup_event
 from handlers.delivery.schedule import retry_delay, rides_countdown
 from handlers.delivery.verdict import judge
+from handlers.redact import arg_secrets, config_secrets
 from handlers.store.codec import iso
 from handlers.store.deliveries import append_attempt, get_delivery, update_delivery
 from handlers.vendors.base import PermanentVendorError
@@ -41,6 +41,7 @@ class Runtime:
     send: Callable[[str, str, float], None]       # queue "delivery.deliver" [id, token] after n s
     now: Callable[[], float] = time.time
     rand: Callable[[], float] = field(default=random.random)
+    secrets: tuple = ()  # known secrets beyond config's: the rules' ${VAR} values, tokens (redact.rules_secrets)
 
 
 def deliver(rt, delivery_id, message_token=None):
@@ -68,7 +69,7 @@ def deliver(rt, delivery_id, message_token=None):
     except Exception as exc:  # every failure is judged and recorded; nothing escapes unrecorded
         error = exc
     duration = time.monotonic() - clock
-    verdict = judge(result, error, config_secrets(rt.config) + arg_secrets(delivery["args"]))
+    verdict = judge(result, error, config_secrets(rt.config) + list(rt.secrets) + arg_secrets(delivery["args"]))
     metrics.ATTEMPT_SECONDS.labels(delivery["vendor"]).observe(duration)
     if verdict.status == 429 and delivery["vendor"] not in COOLDOWN_EXEMPT_VENDORS:
         rt.limits.cool_down(delivery["vendor"], verdict.retry_after)

@@ -7,7 +7,7 @@ limit, a bug) is retried: nothing is dropped, and the schedule ends in a dead le
 """
 from dataclasses import dataclass, field
 
-from handlers.delivery.redact import excerpt, scrub
+from handlers.redact import excerpt, scrub_text
 from handlers.vendors.base import VendorError
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -38,7 +38,7 @@ def judge(result, error, secrets):
         return Verdict(False, bool(error.retryable), error.status, error.error_class,
                        excerpt(str(error), secrets), excerpt(error.body, secrets),
                        _seconds(error.retry_after))
-    return Verdict(False, True, None, type(error).__name__, excerpt(scrub(error, secrets) or repr(error), secrets))
+    return Verdict(False, True, None, type(error).__name__, excerpt(scrub_text(error, secrets) or repr(error), secrets))
 
 
 def _seconds(value):

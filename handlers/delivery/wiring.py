@@ -5,6 +5,7 @@ from handlers.actions import load_all
 from handlers.delivery.deliver import Runtime
 from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
+from handlers.redact import rules_secrets
 from handlers.vendors.session import vendor_session
 
 DELIVER_TASK = "delivery.deliver"
@@ -37,6 +38,7 @@ def runtime_for(app):
         session=vendor_session(),
         limits=VendorLimits(redis_client, app.config, seconds(app.config, "RATE_LIMIT_MAX_WAIT_SECONDS")),
         send=deliver_sender(app.extensions["celery"]),
+        secrets=tuple(rules_secrets(app.extensions.get("rules"))),
     )
     app.extensions["delivery_runtime"] = (os.getpid(), runtime)
     return runtime

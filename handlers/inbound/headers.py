@@ -1,7 +1,7 @@
 """Which request headers are kept with an event, and which identify a duplicate."""
 import hashlib
 
-from handlers.secrets import is_secret_name
+from handlers.redact import is_secret_name
 from handlers.store.keys import key
 
 IDEMPOTENCY_HEADERS = ("webhook-id", "svix-id", "Idempotency-Key")  # svix-id: senders built on Svix

@@ -1,19 +1,30 @@
 """Explain: which routes an event would match and the exact calls they would make.
 
 Nothing is sent and nothing is stored. Each matching route lists its actions with the
-requests `Action.plan()` prepares (secrets hidden); each other route says why not:
-its `source`, its `events` globs, or the first failing `filter` key.
+requests `Action.plan()` prepares (secrets hidden: every ${VAR} value, token and
+credential); each other route says why not: its `source`, its `events` globs, or the
+first failing `filter` key. An action whose args do not render for this event (any
+template error, or an arg over MAX_BODY_BYTES) is what its delivery would die of:
+explain raises ActionsNotRenderable (422) naming each such action and its error.
 """
 from handlers import actions as action_registry
+from handlers.errors import ServiceError
 from handlers.inbound.payload import foxoms_record, load_incoming
 from handlers.inbound.sources import body_options
+from handlers.redact import known_secrets, scrub, scrub_text
 from handlers.routing.match import judge_routes
-from handlers.routing.redact import scrub, secret_values
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.routing.route import template_context
 from handlers.store.codec import iso, now
 
 EXPLAIN_EVENT_ID = "evt_explain"
+
+
+class ActionsNotRenderable(ServiceError):
+    """A matching action's args cannot be rendered for this event; `fields` names each."""
+
+    status = 422
+    code = "template_error"
 
 
 def explain(rules, source, event_name, payload, config):
@@ -22,21 +33,30 @@ def explain(rules, source, event_name, payload, config):
     event = {"id": EXPLAIN_EVENT_ID, "source": source, "name": event_name,
              "received_at": iso(now()), "payload": payload}
     context = template_context(event)
-    matches, not_matched = [], []
+    secrets = known_secrets(config, rules)
+    matches, not_matched, unrenderable = [], [], {}
     for verdict in judge_routes(rules.routes, source, event_name, payload):
         route = verdict.route
         if verdict.matched:
-            actions = [explain_action(action, context, config) for action in route["actions"]]
+            actions = []
+            for action in route["actions"]:
+                try:
+                    actions.append(explain_action(action, context, config))
+                except TemplateRenderError as exc:
+                    unrenderable[f"{route['id']}.{action['id']}"] = [scrub_text(exc, secrets)]
             matches.append({"route": route["id"], "actions": actions})
         else:
             miss = {"route": route["id"], "reason": verdict.reason}
             if verdict.reason == "filter":
                 miss["key"] = verdict.key
             not_matched.append(miss)
+    if unrenderable:
+        raise ActionsNotRenderable(
+            f"{len(unrenderable)} matching action(s) cannot be rendered for this event; "
+            "each would be a dead delivery (TemplateRenderError)", unrenderable)
     configured = rules.source(source)
     shown_source = {"name": source, **(body_options(configured) if configured else {})}
-    answer = {"source": shown_source, "matches": matches, "not_matched": not_matched}
-    return scrub(answer, secret_values(config, rules))
+    return scrub({"source": shown_source, "matches": matches, "not_matched": not_matched}, secrets)
 
 
 def stored_payload(rules, source, body):
@@ -51,12 +71,9 @@ def stored_payload(rules, source, body):
 
 
 def explain_action(action, context, config):
+    """What one action would call; raises TemplateRenderError when its args do not render."""
     answer = {"id": action["id"], "call": action["call"]}
-    try:
-        args = render_args(action["args"], context)
-    except TemplateRenderError as exc:
-        answer["error"] = str(exc)
-        return answer
+    args = render_args(action["args"], context, config.get("MAX_BODY_BYTES"))
     answer["args"] = args
     handler = action_registry.load_all().get(action["call"])
     if handler is None:

@@ -2,7 +2,7 @@
 
 Routes are shown as written in the file, so `${VAR}` references stay references.
 """
-from handlers.routing.redact import scrub, secret_values
+from handlers.redact import known_secrets, scrub
 
 HIDDEN_SOURCE_KEYS = ("tokens", "signing_secret")
 
@@ -18,4 +18,4 @@ def public_rules(rules, config):
         sources[name] = shown
     routes = raw.get("routes") or []
     answer = {"path": rules.path, "sources": sources, "routes": routes}
-    return scrub(answer, secret_values(config, rules))
+    return scrub(answer, known_secrets(config, rules))

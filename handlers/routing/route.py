@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from handlers.delivery.leases import DEAD as DEAD_LETTERS  # zset: dead delivery id -> time it died
 from handlers.delivery.rollup import rollup_event
+from handlers.redact import rules_secrets, scrub_text
 from handlers.routing.match import match_routes
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.store.codec import now
@@ -52,27 +53,31 @@ def template_context(event):
     return {"payload": event.get("payload", {}), "event": view}
 
 
-def plan_deliveries(rules, event):
-    """A PlannedDelivery for each action of each matching route, in file order."""
+def plan_deliveries(rules, event, max_bytes=None):
+    """A PlannedDelivery for each action of each matching route, in file order.
+
+    `max_bytes` (MAX_BODY_BYTES) caps each rendered arg; any render error of an action
+    (a Jinja error, a sandbox refusal, RecursionError, KeyError...) makes it dead."""
     context = template_context(event)
+    secrets = rules_secrets(rules)  # a render error may quote a ${VAR} value
     planned = []
     for route in match_routes(rules.routes, event["source"], event["name"], event["payload"]):
         for action in route["actions"]:
             try:
-                args, error = render_args(action["args"], context), ""
+                args, error = render_args(action["args"], context, max_bytes), ""
             except TemplateRenderError as exc:
-                args, error = {}, str(exc)
+                args, error = {}, scrub_text(exc, secrets)
             planned.append(PlannedDelivery(route["id"], action["id"], action["call"], args, error))
     return planned
 
 
-def route_event(redis_client, rules, event_id, enqueue):
+def route_event(redis_client, rules, event_id, enqueue, max_bytes=None):
     """Route a stored event; `enqueue(delivery_id)` queues one delivery. None if no such event."""
     event = get_event(redis_client, event_id)
     if event is None:
         log.warning("routing: no event %s (expired or never stored)", event_id)
         return None
-    planned = plan_deliveries(rules, event)
+    planned = plan_deliveries(rules, event, max_bytes)
     outcome = RoutingOutcome(event_id, event["status"])
     for item in planned:
         status = "dead" if item.error else "pending"
@@ -106,7 +111,7 @@ def _new_status(current, outcome, all_delivery_ids):
     return current  # already routed (or rolled up by the delivery engine): leave it
 
 
-def rerender_delivery(redis_client, rules, delivery_id):
+def rerender_delivery(redis_client, rules, delivery_id, max_bytes=None):
     """Render a dead-at-rendering delivery's args again (current rules, stored event).
 
     For replay: returns None when the delivery is ready to be queued (its args are stored,
@@ -121,9 +126,10 @@ def rerender_delivery(redis_client, rules, delivery_id):
     if event is None or action is None:
         return "its event, route or action no longer exists"
     try:
-        args = render_args(action["args"], template_context(event))
+        args = render_args(action["args"], template_context(event), max_bytes)
     except TemplateRenderError as exc:
-        update_delivery(redis_client, delivery_id, last_error=str(exc))
-        return str(exc)
+        error = scrub_text(exc, rules_secrets(rules))
+        update_delivery(redis_client, delivery_id, last_error=error)
+        return error
     update_delivery(redis_client, delivery_id, args=args, call=action["call"], error_class="", last_error="")
     return None

@@ -1,22 +1,29 @@
 """Action args as sandboxed Jinja2 templates over `payload` and `event` only.
 
-- ImmutableSandboxedEnvironment: no access to private or dunder attributes, no
-  mutation of payload lists and dicts; no globals at all (no range, lipsum, cycler...),
-  no loader (include/import/extends are refused when the file is loaded).
+- handlers.routing.sandbox: no access to private or dunder attributes, no mutation of
+  payload lists and dicts, no globals at all (no range, lipsum, cycler...), nothing built
+  past the render's size limit; no loader (include/import/extends are refused when the
+  file is loaded).
 - StrictUndefined: a missing field is a render error, unless the template says what to
   do (`{{ payload.notes | default('') }}`, `{% if payload.notes is defined %}`).
 - autoescape off: the output is JSON, not HTML.
 - An arg that is exactly one `{{ expr }}` (surrounding blanks allowed) keeps the value's
   type: `{{ payload.id }}` gives 6, not "6"; any other string renders to a string.
+- Any failure while rendering (a Jinja error, a sandbox refusal, RecursionError on a deep
+  payload, KeyError from `'%(x)s' % payload`, MemoryError...) is a TemplateRenderError
+  naming the arg, and so is a top-level arg whose JSON is over `max_bytes` (MAX_BODY_BYTES).
 """
+import json
+import math
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import TemplateError, TemplateSyntaxError, Undefined, meta, nodes
+
+from handlers.routing.sandbox import make_environment
+from handlers.routing.template_budget import BUDGET, Budget, refuse_over
 
 CONTEXT_NAMES = frozenset({"payload", "event"})
-MAX_REPEAT = 100_000   # longest string or list that `*` may build
-MAX_EXPONENT = 1_000   # largest `**` exponent
+MAX_MESSAGE_CHARS = 500  # an error message quoting a huge value is cut
 FORBIDDEN_TAGS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 
 
@@ -24,21 +31,7 @@ class TemplateRenderError(Exception):
     """An arg could not be rendered for this event; the message names the arg."""
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is over the limit of {MAX_EXPONENT}")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
-                    raise SecurityError(f"a repeated value longer than {MAX_REPEAT} is over the limit")
-        return super().call_binop(context, operator, left, right)
-
-
-ENVIRONMENT = _Environment(undefined=StrictUndefined, autoescape=False)
-ENVIRONMENT.globals.clear()
+ENVIRONMENT = make_environment()
 
 
 def template_problem(source):
@@ -84,30 +77,80 @@ def _inner(source):
 def render_value(source, context):
     kind, compiled = _compiled(source)
     if kind == "template":
-        return compiled.render(context)
+        return _joined(compiled.generate(context))
     value = compiled(**context)
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined raises its own error here
     return value
 
 
-def render_args(args, context, where="args"):
-    """A deep copy of args with every string rendered; raises TemplateRenderError."""
+def _joined(chunks):
+    """The template's output, refused as soon as it is longer than the limit."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        refuse_over(size, "the template's output")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def render_args(args, context, max_bytes=None):
+    """A deep copy of args with every string rendered; raises TemplateRenderError.
+
+    Nothing longer than `max_bytes` (default: the MAX_BODY_BYTES default) is built, and
+    each top-level arg's JSON is at most `max_bytes` of UTF-8.
+    """
+    budget = Budget(max_bytes) if max_bytes is not None else Budget()
+    token = BUDGET.set(budget)
+    try:
+        rendered = _render(args, context, "args")
+        for where, value in _top_level(rendered):
+            size = _json_bytes(value, where)
+            if size > budget.limit:
+                raise TemplateRenderError(f"{where}: renders to {size} bytes, over MAX_BODY_BYTES ({budget.limit})")
+        return rendered
+    finally:
+        BUDGET.reset(token)
+
+
+def _json_bytes(value, where):
+    try:
+        return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    except Exception as exc:  # RecursionError on a value nested too deep to send
+        raise TemplateRenderError(f"{where}: {type(exc).__name__}: {_message(exc)}") from None
+
+
+def _top_level(rendered):
+    if isinstance(rendered, dict):
+        return ((f"args.{key}", value) for key, value in rendered.items())
+    return (("args", rendered),)
+
+
+def _render(args, context, where):
     if isinstance(args, dict):
-        return {key: render_args(value, context, f"{where}.{key}") for key, value in args.items()}
+        return {key: _render(value, context, f"{where}.{key}") for key, value in args.items()}
     if isinstance(args, list):
-        return [render_args(value, context, f"{where}[{i}]") for i, value in enumerate(args)]
+        return [_render(value, context, f"{where}[{i}]") for i, value in enumerate(args)]
     if not isinstance(args, str):
         return args
     try:
         return _json_ready(render_value(args, context), where)
-    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
-        raise TemplateRenderError(f"{where}: {type(exc).__name__}: {exc}") from None
+    except TemplateRenderError:
+        raise
+    except Exception as exc:  # any failure of one arg is that delivery's error, never the event's
+        raise TemplateRenderError(f"{where}: {type(exc).__name__}: {_message(exc)}") from None
+
+
+def _message(exc):
+    text = str(exc)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
 
 
 def _json_ready(value, where):
     if isinstance(value, str):
         return str(value)  # Markup and other str subclasses become plain text
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TemplateRenderError(f"{where}: renders to {value}, which is not JSON")
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple)):

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.secrets import REDACTED, is_secret_name
+from handlers.redact import REDACTED, is_secret_name
 
 
 def is_secret_header(name):

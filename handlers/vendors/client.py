@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from handlers.redact import excerpt
 from handlers.vendors.base import (
     PermanentVendorError,
     PreparedRequest,
@@ -28,7 +29,6 @@ from handlers.vendors.base import (
 from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout
-EXCERPT_BYTES = 2048
 RETRYABLE_STATUSES = {408, 425, 429}  # plus every 5xx
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -65,18 +65,6 @@ def parse_retry_after(value, now=None):
         return None
     now = time.time() if now is None else now
     return max(when.timestamp() - now, 0.0)
-
-
-def excerpt(text, secrets=(), limit=EXCERPT_BYTES):
-    """At most `limit` bytes of `text`, with every known secret value replaced."""
-    text = text or ""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    raw = text.encode("utf-8")
-    if len(raw) <= limit:
-        return text
-    return raw[:limit].decode("utf-8", errors="ignore")
 
 
 @dataclass

@@ -7,8 +7,9 @@ is a 422. Failures come back inside a 200: `status: with_errors` with `results[]
 import re
 
 from handlers.actions import ActionResult, ClientAction, RequestAction, register
+from handlers.redact import excerpt
 from handlers.vendors.base import VendorRejected
-from handlers.vendors.client import VendorClient, excerpt
+from handlers.vendors.client import VendorClient
 
 MAX_BATCH = 100  # "Too many elements in a single request." above this
 RESOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")

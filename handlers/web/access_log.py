@@ -12,7 +12,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-from handlers.secrets import REDACTED
+from handlers.redact import REDACTED
 
 CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 # "?" and what follows up to a space or a quote: the query of a request line or URI as

@@ -5,6 +5,7 @@ from handlers.admin import params
 from handlers.admin.ids import require_replay_ids
 from handlers.admin.queries import event_detail, list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
+from handlers.redact import known_secrets
 from handlers.web.admin_auth import admin_required
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api")
@@ -18,6 +19,10 @@ def _celery():
     return current_app.extensions["celery"]
 
 
+def _secrets():
+    return known_secrets(current_app.config, current_app.extensions.get("rules"))
+
+
 @blueprint.get("/events")
 @admin_required
 def events_index():
@@ -28,7 +33,7 @@ def events_index():
 @blueprint.get("/events/<event_id>")
 @admin_required
 def events_show(event_id):
-    return jsonify(event_detail(_redis(), event_id))
+    return jsonify(event_detail(_redis(), event_id, _secrets()))
 
 
 @blueprint.post("/events/<event_id>/replay")
@@ -44,7 +49,7 @@ def events_replay(event_id):
 @admin_required
 def dead_letters_index():
     query = params.load(params.dead_letter_list_schema, request.args)
-    return jsonify(list_dead_letters(_redis(), **query))
+    return jsonify(list_dead_letters(_redis(), **query, secrets=_secrets()))
 
 
 @blueprint.post("/dead-letters/replay")

@@ -1,5 +1,5 @@
 """Secrets never reach a stored attempt: excerpts and error messages are scrubbed and cut."""
-from handlers.delivery.redact import EXCERPT_MAX_BYTES, arg_secrets, config_secrets, excerpt, scrub
+from handlers.redact import EXCERPT_MAX_BYTES, arg_secrets, config_secrets, excerpt, scrub_text as scrub
 
 CONFIG = {
     "FOXOMS_API_TOKEN": "fox-secret-123",
