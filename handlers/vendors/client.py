@@ -29,7 +29,7 @@ from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout
 EXCERPT_BYTES = 2048
-RETRYABLE_STATUSES = {408, 425, 429}  # plus every 5xx
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})  # DESIGN.md "Delivery rules"; the rest fail
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -88,12 +88,13 @@ class VendorAnswer:
 
 
 def error_for_status(status, message, **details):
-    """One mapping for every vendor (DESIGN.md "Delivery rules")."""
+    """One mapping for every vendor and for the delivery verdict (DESIGN.md "Delivery rules"):
+    408, 425, 429, 500, 502, 503, 504 are retryable; every other status is permanent."""
     if status == 429:
         return VendorRateLimited(message, status=status, **details)
     if status == 408:
         return VendorTimeout(message, status=status, **details)
-    if status >= 500 or status in RETRYABLE_STATUSES:
+    if status in RETRYABLE_STATUSES:
         return VendorUnavailable(message, status=status, **details)
     if status in (401, 403):
         return VendorAuthError(message, status=status, **details)
