@@ -2,7 +2,8 @@
 
 A client `prepare()`s a PreparedRequest (what explain shows) and `send()`s it: the
 rate-limit hook runs first, then one HTTP request, then `error_for_answer()` decides.
-No retries here: the delivery engine retries on `VendorError.retryable`.
+No retries or waits here: the caller decides on `VendorError.retryable` (the delivery
+engine; the FoxOMS subscriptions CLI waits out a 429).
 """
 import email.utils
 import json
@@ -155,6 +156,10 @@ class VendorClient:
         if query is not None and not isinstance(query, dict):
             raise VendorRejected("query must be an object")
         return self.prepare(method, path, params=query, json=json)
+
+    def request(self, method, path, query=None, json=None):
+        """`<vendor>.request`: any documented call below the base URL; returns the answer."""
+        return self.call(self.prepare_request(method, path, query, json))
 
     # sending -------------------------------------------------------------------
     def call(self, prepared):
