@@ -3,7 +3,8 @@ and `sync` them with the `events` of our foxoms source, through FoxOMSClient.
 
 FoxOMS allows 1 request per second and answers 429 above it. The client neither waits nor
 retries (in a delivery the engine does). For the CLI, `Pacing` is the one place that waits:
-as the client's `before_request` hook it spaces requests by FOXOMS_RATE_LIMIT, and
+as the client's `before_request` hook it spaces requests by its interval (the CLI derives
+it from FOXOMS_RATE_LIMIT, with the delivery engine's jitter margin), and
 `patiently()` waits out a 429 (its Retry-After, at least one interval) and tries the
 operation again, at most MAX_429_RETRIES times. Both wait through one injectable `sleep`.
 """
