@@ -158,7 +158,7 @@ class VendorClient:
         return self.prepare(method, path, params=query, json=json)
 
     def request(self, method, path, query=None, json=None):
-        """`<vendor>.request`: any documented call below the base URL; returns the answer."""
+        """Any documented call below the base URL (prepare_request checks it stays there)."""
         return self.call(self.prepare_request(method, path, query, json))
 
     # sending -------------------------------------------------------------------
