@@ -1,14 +1,28 @@
-"""The `call:` names a route may use (DESIGN.md "Actions"), and how to plan and run each.
+"""The `call:` names a route may use (DESIGN.md "Actions"), in one table: ACTIONS.
 
 Routing checks `call` and arg names against ACTIONS; explain shows `plan()`; the
-delivery task calls `run()`. Vendor quirks live in the vendor clients, not here.
+delivery task calls `run()`. This layer sits above handlers/vendors/: each row names a
+vendor client class, and by default `<vendor>.<method>` is `<Client>.<method>(**args)`
+(the required args by name, each optional one or None) with the answer read into an
+ActionResult (`id_of` reads the id the vendor created). A call that is more than one
+client method names its own `send(client, args, ctx)` (foxtag.upsert, http.post).
+Vendor quirks live in the vendor clients, not here.
 """
+import hashlib
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import requests
 
 from handlers.redact import excerpt
+from handlers.signing import SecretError, secret_key
+from handlers.vendors.accutics import AccuticsClient
+from handlers.vendors.fiwit import FiwitClient, written_id
+from handlers.vendors.foxoms import FoxOMSClient, status_id
+from handlers.vendors.foxtag import FoxtagClient
+from handlers.vendors.http_post import WebhookClient
+from handlers.vendors.itglue import ITGlueClient, created_id
 
 
 @dataclass
@@ -31,7 +45,7 @@ class ActionResult:
 
 
 class Action:
-    """One `call:`. Subclasses set name/vendor/required/optional and implement plan and run."""
+    """One `call:`: name, vendor, required/optional arg names, plan() and run()."""
 
     name = ""
     vendor = ""
@@ -54,13 +68,131 @@ class Action:
         raise NotImplementedError
 
 
-ACTIONS: dict[str, Action] = {}
+def result_from(client, answer, **details):
+    """An ActionResult for a vendor answer (None while planning)."""
+    if answer is None:
+        return None
+    return ActionResult(status=answer.status, response_excerpt=excerpt(answer.text, client.secrets()), details=details)
 
 
-def register(action_class):
-    """Class decorator: add an Action to ACTIONS under its name."""
-    ACTIONS[action_class.name] = action_class()
-    return action_class
+class Call(Action):
+    """A row of ACTIONS: one vendor client class and how the call is sent through it.
+
+    plan() and run() share send(): when planning, the client records each PreparedRequest
+    instead of sending it (and its methods answer None), so explain shows exactly what
+    run() sends.
+    """
+
+    def __init__(self, name, client_class, required=(), optional=(), id_of=None, send=None, check=None):
+        self.name = name
+        self.vendor = client_class.vendor
+        self.client_class = client_class
+        self.required = tuple(required)
+        self.optional = tuple(optional)
+        self.method = name.split(".", 1)[1]
+        self.id_of = id_of          # answer -> the id the vendor created (details["id"])
+        self.custom_send = send     # send(client, args, ctx), for a call that is not one method
+        self.check = check          # args -> more problems, found at load
+
+    def check_args(self, args):
+        return super().check_args(args) + (self.check(args) if self.check else [])
+
+    def plan(self, args, config):
+        client = self.client_class.from_config(config)
+        client.planned = []
+        self.send(client, args, ActionContext(config=config, session=None))
+        return client.planned
+
+    def run(self, args, ctx):
+        client = self.client_class.from_config(ctx.config, ctx.session, ctx.before_request)
+        return self.send(client, args, ctx)
+
+    def send(self, client, args, ctx):
+        if self.custom_send is not None:
+            return self.custom_send(client, args, ctx)
+        arguments = {**{name: args[name] for name in self.required}, **{name: args.get(name) for name in self.optional}}
+        answer = getattr(client, self.method)(**arguments)
+        if answer is None:
+            return None
+        return result_from(client, answer, **({"id": self.id_of(answer)} if self.id_of else {}))
+
+
+def upsert_in_batches(client, args, ctx):
+    """foxtag.upsert: batches of at most 100; progress in state so a retry sends only unsent records.
+
+    state["foxtag_sent"]: indexes of records whose batch the vendor answered (success or
+    with_errors); state["record_failures"]: the with_errors results so far.
+    """
+    records, state = args["records"], ctx.state
+    sent = set(state.get("foxtag_sent", []))
+    failures = state.setdefault("record_failures", [])
+    answer, batches = None, 0
+    for indexes, answer in client.upsert_batches(args["resource"], records, skip=sent):
+        if answer is None:  # planning
+            continue
+        batches += 1
+        failures.extend(client.record_failures(answer, records, indexes))
+        sent.update(indexes)
+        state["foxtag_sent"] = sorted(sent)
+    if client.planned is not None:
+        return None
+    return ActionResult(
+        status=answer.status if answer is not None else None,
+        response_excerpt=excerpt(answer.text, client.secrets()) if answer is not None else "",
+        record_failures=list(failures),
+        details={"records": len(records), "batches_sent": batches, "failed": len(failures)},
+    )
+
+
+def webhook_id_for(delivery_id):
+    """The Standard Webhooks `webhook-id` of a delivery: the same for every attempt and re-send."""
+    return "msg_" + hashlib.sha256(str(delivery_id).encode()).hexdigest()[:32]
+
+
+def post_webhook(client, args, ctx):
+    """http.post: when signing, one webhook-id for every attempt of the delivery, so receivers
+    can deduplicate. Derived from the delivery id rather than drawn at random: an attempt cut
+    short by a crash (kill -9) never stores its state, and the re-sent attempt must carry the
+    same id. (Outside a delivery, e.g. explain, it is random.)"""
+    webhook_id = None
+    if args.get("sign"):
+        first = webhook_id_for(ctx.delivery_id) if ctx.delivery_id else f"msg_{uuid.uuid4().hex}"
+        webhook_id = ctx.state.setdefault("webhook_id", first)
+    answer = client.post(args["url"], args["json"], args.get("headers"), args.get("sign"), webhook_id=webhook_id)
+    return result_from(client, answer)
+
+
+def sign_problems(args):
+    """A literal `sign:` (not a template, not an unset ${VAR}) must be a signing secret at load."""
+    sign = args.get("sign")
+    if isinstance(sign, str) and not any(mark in sign for mark in ("{{", "{%", "${")):
+        try:
+            secret_key(sign)
+        except SecretError as exc:
+            return [f"args.sign: {exc}"]
+    return []
+
+
+REQUEST_ARGS = {"required": ("path",), "optional": ("method", "query", "json")}
+
+ACTIONS: dict[str, Action] = {call.name: call for call in (
+    Call("foxoms.create", FoxOMSClient, ("module", "fields"), id_of=status_id),
+    Call("foxoms.update", FoxOMSClient, ("module", "id", "fields"), id_of=status_id),
+    Call("foxoms.delete", FoxOMSClient, ("module", "id"), id_of=status_id),
+    Call("foxoms.request", FoxOMSClient, **REQUEST_ARGS),
+    Call("itglue.create", ITGlueClient, ("type", "attributes"), ("organization_id",), id_of=created_id),
+    Call("itglue.update", ITGlueClient, ("type", "id", "attributes"), ("organization_id",), id_of=created_id),
+    Call("itglue.request", ITGlueClient, **REQUEST_ARGS),
+    Call("fiwit.create_ticket", FiwitClient, ("fields",), id_of=written_id),
+    Call("fiwit.update_ticket", FiwitClient, ("id", "fields"), id_of=written_id),
+    Call("fiwit.create_asset", FiwitClient, ("fields",), id_of=written_id),
+    Call("fiwit.update_asset", FiwitClient, ("id", "fields"), id_of=written_id),
+    Call("fiwit.request", FiwitClient, **REQUEST_ARGS),
+    Call("foxtag.upsert", FoxtagClient, ("resource", "records"), send=upsert_in_batches),
+    Call("foxtag.request", FoxtagClient, **REQUEST_ARGS),
+    Call("accutics.request", AccuticsClient, **REQUEST_ARGS),
+    Call("http.post", WebhookClient, ("url", "json"), ("headers", "sign"), send=post_webhook, check=sign_problems),
+)}
 
 
 def get_action(name):
@@ -71,62 +203,5 @@ def get_action(name):
 
 
 def load_all():
-    """Import every module that registers actions (idempotent)."""
-    import importlib
-
-    for module in ACTION_MODULES:
-        importlib.import_module(module)
+    """ACTIONS (the table is complete at import; kept for callers that ask for it)."""
     return ACTIONS
-
-
-# Modules that define actions with @register; each vendor module adds itself here.
-ACTION_MODULES: list[str] = [
-    "handlers.vendors.foxoms",
-    "handlers.vendors.itglue",
-    "handlers.vendors.fiwit",
-    "handlers.vendors.foxtag",
-    "handlers.vendors.accutics",
-    "handlers.vendors.http_post",
-]
-
-
-class ClientAction(Action):
-    """An action that talks to one vendor client; plan() and run() share `perform()`.
-
-    `perform(client, args, state)` makes its calls through `client.call()`. When planning,
-    the client records each PreparedRequest instead of sending it (and call() returns
-    None), so explain shows exactly what run() sends.
-    """
-
-    client_class = None
-
-    def perform(self, client, args, state):
-        raise NotImplementedError
-
-    def plan(self, args, config):
-        client = self.client_class.from_config(config)
-        client.planned = []
-        self.perform(client, args, {})
-        return client.planned
-
-    def run(self, args, ctx):
-        client = self.client_class.from_config(ctx.config, ctx.session, ctx.before_request)
-        return self.perform(client, args, ctx.state)
-
-
-def result_from(client, answer, **details):
-    """An ActionResult for a vendor answer (None while planning)."""
-    if answer is None:
-        return None
-    return ActionResult(status=answer.status, response_excerpt=excerpt(answer.text, client.secrets()), details=details)
-
-
-class RequestAction(ClientAction):
-    """`<vendor>.request`: any documented call below the vendor's base URL."""
-
-    required = ("path",)
-    optional = ("method", "query", "json")
-
-    def perform(self, client, args, state):
-        prepared = client.prepare_request(args.get("method", "GET"), args["path"], args.get("query"), args.get("json"))
-        return result_from(client, client.call(prepared))

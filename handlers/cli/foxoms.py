@@ -3,11 +3,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from handlers.delivery.ratelimit import parse_limit, stretched_window
 from handlers.inbound import foxoms_subscriptions as subs
 from handlers.inbound.errors import RulesUnavailable, UnknownSource
 from handlers.inbound.sources import FOXOMS, find_source
 from handlers.redact import known_secrets, scrub_text
 from handlers.vendors.base import VendorError
+from handlers.vendors.foxoms import FoxOMSClient
 
 foxoms_cli = AppGroup("foxoms", help="FoxOMS integration.")
 subscriptions_cli = AppGroup("subscriptions", help="FoxOMS rest-hook subscriptions (/resthook).")
@@ -15,11 +17,15 @@ foxoms_cli.add_command(subscriptions_cli)
 
 
 def _client():
+    """The FoxOMS client and its pacing: requests spaced by FOXOMS_RATE_LIMIT, with the delivery
+    engine's jitter margin ('1/second': 1.04 s apart)."""
     config = current_app.config
     try:
-        return subs.FoxomsHooksClient(config["FOXOMS_BASE_URL"], config.get("FOXOMS_API_TOKEN"))
-    except VendorError as exc:
-        raise click.ClickException(str(exc)) from None
+        limit = parse_limit(config.get("FOXOMS_RATE_LIMIT"))
+    except ValueError as exc:
+        raise click.ClickException(f"FOXOMS_RATE_LIMIT: {exc}") from None
+    pacing = subs.Pacing(stretched_window(limit[1]) / limit[0] if limit else 0.0)
+    return FoxOMSClient.from_config(config, before_request=pacing.before_request), pacing
 
 
 def _source():
@@ -44,7 +50,8 @@ def _run(action):
 def list_command():
     """Every active subscription; ours are marked with *."""
     base = current_app.config["PUBLIC_BASE_URL"]
-    for hook in _run(_client().list_hooks):
+    client, pacing = _client()
+    for hook in _run(lambda: subs.list_hooks(client, pacing)):
         mark = "*" if subs.ours(hook, base) else " "
         click.echo(f"{mark} {hook.get('id')}\t{hook.get('event_name')}\t{_redacted(hook.get('target_url'))}")
 
@@ -54,8 +61,8 @@ def sync_command():
     """Subscribe the foxoms source's `events` at PUBLIC_BASE_URL; delete stale ones of ours."""
     _, source = _source()
     base = current_app.config["PUBLIC_BASE_URL"]
-    client = _client()
-    result = _run(lambda: subs.sync(client, source["events"], base, source["tokens"][0]))
+    client, pacing = _client()
+    result = _run(lambda: subs.sync(client, pacing, source["events"], base, source["tokens"][0]))
     for event, hook_id in result["created"]:
         click.echo(f"created {hook_id}\t{event}")
     for hook_id in result["deleted"]:
@@ -71,12 +78,13 @@ def delete_command(ids, all_ours):
     """Delete subscriptions by id, or all of ours with --all-ours."""
     if not ids and not all_ours:
         raise click.UsageError("give subscription ids or --all-ours")
-    client = _client()
+    client, pacing = _client()
     if all_ours:
         base = current_app.config["PUBLIC_BASE_URL"]
-        ids = tuple(ids) + tuple(str(h["id"]) for h in _run(client.list_hooks) if subs.ours(h, base))
+        hooks = _run(lambda: subs.list_hooks(client, pacing))
+        ids = tuple(ids) + tuple(str(h["id"]) for h in hooks if subs.ours(h, base))
     for hook_id in dict.fromkeys(ids):
-        _run(lambda: client.delete(hook_id))
+        _run(lambda: subs.delete(client, pacing, hook_id))
         click.echo(f"deleted {hook_id}")
 
 

@@ -1,7 +1,9 @@
 """What one attempt's result means (DESIGN.md "Delivery rules"), as plain data.
 
 2xx succeeds. A VendorError says itself whether it is retryable (timeouts, connection
-errors, 408, 425, 429, 500, 502, 503, 504) or permanent (other 4xx, 410). A failure
+errors, 408, 425, 429, 500, 502, 503, 504) or permanent (other 4xx and 5xx, 410); a
+non-2xx status an action returns instead of raising is read by the same mapping
+(handlers/vendors/client.py `error_for_status`), so the two cannot disagree. A failure
 that is not a VendorError (a network error the client did not map, the soft time
 limit, a bug) is retried: nothing is dropped, and the schedule ends in a dead letter.
 """
@@ -9,8 +11,7 @@ from dataclasses import dataclass, field
 
 from handlers.redact import excerpt, scrub_text
 from handlers.vendors.base import VendorError
-
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+from handlers.vendors.client import error_for_status
 
 
 @dataclass
@@ -29,7 +30,8 @@ def judge(result, error, secrets):
     """A Verdict from an ActionResult (error None) or the exception the action raised."""
     if error is None:
         if result.status is not None and not 200 <= int(result.status) < 300:
-            return Verdict(False, int(result.status) in RETRYABLE_STATUSES, int(result.status),
+            status = int(result.status)
+            return Verdict(False, error_for_status(status, f"answered {status}").retryable, status,
                            "UnexpectedStatus", f"answered {result.status}",
                            excerpt(result.response_excerpt, secrets))
         return Verdict(True, status=result.status, response_excerpt=excerpt(result.response_excerpt, secrets),

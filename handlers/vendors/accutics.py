@@ -1,10 +1,9 @@
 """Accutics Open API (vendors.md section 5): a JWT bearer, `{data, meta}` and `{error:{code}}`.
 
-No base URL or endpoints are published: ACCUTICS_BASE_URL is required, and the only action
-is `accutics.request`. Errors are read by HTTP status plus `error.code`; lists page with
+No base URL or endpoints are published: ACCUTICS_BASE_URL is required, and the only operation
+is the generic `request()`. Errors are read by HTTP status plus `error.code`; lists page with
 `page`/`page_size` and `meta.pagination.next` (a URL, followed only on the same host).
 """
-from handlers.actions import RequestAction, register
 from handlers.vendors.base import PreparedRequest, VendorRejected
 from handlers.vendors.client import VendorClient
 
@@ -37,10 +36,6 @@ class AccuticsClient(VendorClient):
             return f"{error['code']}: {error.get('message') or ''}".rstrip(": ")
         return super().describe_error(answer)
 
-    def request(self, method, path, query=None, json=None):
-        """Any call below ACCUTICS_BASE_URL; answers the {data, meta} envelope."""
-        return self.call(self.prepare_request(method, path, query, json))
-
     def iter_records(self, path, page_size=100, **query):
         """Every item of an index endpoint, following meta.pagination.next until it is null."""
         answer = self.request("GET", path, {**query, "page": 1, "page_size": page_size})
@@ -53,10 +48,3 @@ class AccuticsClient(VendorClient):
                 raise VendorRejected(f"accutics: pagination next {next_url!r} leaves the configured host")
             headers = {**self.default_headers, **self.auth_headers()}
             answer = self.call(PreparedRequest("GET", next_url, headers))
-
-
-@register
-class AccuticsRequest(RequestAction):
-    name = "accutics.request"
-    vendor = "accutics"
-    client_class = AccuticsClient

@@ -66,7 +66,7 @@ class RetryableVendorError(VendorError):
 
 
 class PermanentVendorError(VendorError):
-    """Other 4xx, 410, and answers that break the vendor's documented contract."""
+    """Other 4xx and 5xx, 410, and answers that break the vendor's documented contract."""
 
     retryable = False
 
@@ -86,7 +86,7 @@ class VendorRateLimited(RetryableVendorError):
 
 
 class VendorUnavailable(RetryableVendorError):
-    """5xx or 425: the vendor cannot take the call now."""
+    """425, 500, 502, 503 or 504: the vendor cannot take the call now."""
 
 
 class VendorAuthError(PermanentVendorError):
@@ -94,7 +94,7 @@ class VendorAuthError(PermanentVendorError):
 
 
 class VendorRejected(PermanentVendorError):
-    """Any other 4xx (including 404, 409, 410, 422), a redirect, or a refused call."""
+    """Any other 4xx or 5xx (including 404, 409, 410, 422, 501, 505), a redirect, or a refused call."""
 
 
 class VendorContractError(VendorError):

@@ -2,7 +2,8 @@
 
 A client `prepare()`s a PreparedRequest (what explain shows) and `send()`s it: the
 rate-limit hook runs first, then one HTTP request, then `error_for_answer()` decides.
-No retries here: the delivery engine retries on `VendorError.retryable`.
+No retries or waits here: the caller decides on `VendorError.retryable` (the delivery
+engine; the FoxOMS subscriptions CLI waits out a 429).
 """
 import email.utils
 import json
@@ -29,7 +30,7 @@ from handlers.vendors.base import (
 from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout
-RETRYABLE_STATUSES = {408, 425, 429}  # plus every 5xx
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})  # DESIGN.md "Delivery rules"; the rest fail
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -76,12 +77,13 @@ class VendorAnswer:
 
 
 def error_for_status(status, message, **details):
-    """One mapping for every vendor (DESIGN.md "Delivery rules")."""
+    """One mapping for every vendor and for the delivery verdict (DESIGN.md "Delivery rules"):
+    408, 425, 429, 500, 502, 503, 504 are retryable; every other status is permanent."""
     if status == 429:
         return VendorRateLimited(message, status=status, **details)
     if status == 408:
         return VendorTimeout(message, status=status, **details)
-    if status >= 500 or status in RETRYABLE_STATUSES:
+    if status in RETRYABLE_STATUSES:
         return VendorUnavailable(message, status=status, **details)
     if status in (401, 403):
         return VendorAuthError(message, status=status, **details)
@@ -142,6 +144,10 @@ class VendorClient:
         if query is not None and not isinstance(query, dict):
             raise VendorRejected("query must be an object")
         return self.prepare(method, path, params=query, json=json)
+
+    def request(self, method, path, query=None, json=None):
+        """Any documented call below the base URL (prepare_request checks it stays there)."""
+        return self.call(self.prepare_request(method, path, query, json))
 
     # sending -------------------------------------------------------------------
     def call(self, prepared):

@@ -3,7 +3,6 @@
 POST `/tickets/` and `/assets/` create (trailing slash as documented), PATCH `/<res>/<id>`
 updates; both answer the bare record.
 """
-from handlers.actions import ClientAction, RequestAction, register, result_from
 from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
 
@@ -48,39 +47,6 @@ class FiwitClient(VendorClient):
         return self.call(self.prepare("PATCH", f"/assets/{numeric_id(id, 'fiwit')}", json=self._fields(fields)))
 
 
-class FiwitAction(ClientAction):
-    vendor = "fiwit"
-    client_class = FiwitClient
-    operation = ""
-
-    def perform(self, client, args, state):
-        method = getattr(client, self.operation)
-        answer = method(args["id"], args["fields"]) if "id" in self.required else method(args["fields"])
-        return answer and result_from(client, answer, id=str(answer.data["id"]))
-
-
-@register
-class FiwitCreateTicket(FiwitAction):
-    name, operation, required = "fiwit.create_ticket", "create_ticket", ("fields",)
-
-
-@register
-class FiwitUpdateTicket(FiwitAction):
-    name, operation, required = "fiwit.update_ticket", "update_ticket", ("id", "fields")
-
-
-@register
-class FiwitCreateAsset(FiwitAction):
-    name, operation, required = "fiwit.create_asset", "create_asset", ("fields",)
-
-
-@register
-class FiwitUpdateAsset(FiwitAction):
-    name, operation, required = "fiwit.update_asset", "update_asset", ("id", "fields")
-
-
-@register
-class FiwitRequest(RequestAction):
-    name = "fiwit.request"
-    vendor = "fiwit"
-    client_class = FiwitClient
+def written_id(answer):
+    """The id of the record a write answered with (the bare record), as a string."""
+    return str(answer.data["id"])

@@ -4,7 +4,6 @@ Auth `Authorization: Bearer <token>`; writes answer `{"status":{"success":true,"
 (id a string, an int on some deletes, or absent); lists page with `page`/`limit` into
 `meta.pagination` whose `links.next` is a page number.
 """
-from handlers.actions import ClientAction, RequestAction, register, result_from
 from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
 
@@ -112,45 +111,3 @@ def status_id(answer):
     """The id in a write answer as a string ('20189', 454 -> '454'), or None when absent."""
     value = answer.data["status"].get("id")
     return None if value is None else str(value)
-
-
-class FoxOMSAction(ClientAction):
-    vendor = "foxoms"
-    client_class = FoxOMSClient
-
-
-@register
-class FoxOMSCreate(FoxOMSAction):
-    name = "foxoms.create"
-    required = ("module", "fields")
-
-    def perform(self, client, args, state):
-        answer = client.create(args["module"], args["fields"])
-        return answer and result_from(client, answer, id=status_id(answer))
-
-
-@register
-class FoxOMSUpdate(FoxOMSAction):
-    name = "foxoms.update"
-    required = ("module", "id", "fields")
-
-    def perform(self, client, args, state):
-        answer = client.update(args["module"], args["id"], args["fields"])
-        return answer and result_from(client, answer, id=status_id(answer))
-
-
-@register
-class FoxOMSDelete(FoxOMSAction):
-    name = "foxoms.delete"
-    required = ("module", "id")
-
-    def perform(self, client, args, state):
-        answer = client.delete(args["module"], args["id"])
-        return answer and result_from(client, answer, id=status_id(answer))
-
-
-@register
-class FoxOMSRequest(RequestAction):
-    name = "foxoms.request"
-    vendor = "foxoms"
-    client_class = FoxOMSClient

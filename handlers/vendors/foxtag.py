@@ -6,7 +6,6 @@ is a 422. Failures come back inside a 200: `status: with_errors` with `results[]
 """
 import re
 
-from handlers.actions import ActionResult, ClientAction, RequestAction, register
 from handlers.redact import excerpt
 from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient
@@ -51,6 +50,31 @@ class FoxtagClient(VendorClient):
             raise VendorRejected(f"foxtag: {len(records)} records in one request; at most {MAX_BATCH}")
         return self.call(self.prepare("POST", resource_path(resource), json=list(records)))
 
+    def upsert_batches(self, resource, records, skip=()):
+        """POST /<resource> in batches of at most 100, leaving out the indexes in `skip`.
+
+        Records are checked at once; then each (indexes, answer) is sent as it is iterated
+        (answer None while planning), so a caller can note each batch before the next.
+        """
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise VendorRejected("foxtag: records must be a list of objects")
+        pending = [i for i in range(len(records)) if i not in skip]
+        batches = [pending[start:start + MAX_BATCH] for start in range(0, len(pending), MAX_BATCH)]
+        return ((indexes, self.upsert(resource, [records[i] for i in indexes])) for indexes in batches)
+
+    def record_failures(self, answer, records, indexes):
+        """The with_errors results of one batch: [{index, id, message}] (no record bodies)."""
+        failures = []
+        for index, result in zip(indexes, answer.data["results"]):
+            if not (isinstance(result, dict) and result.get("success") is True):
+                result = result if isinstance(result, dict) else {}
+                failures.append({
+                    "index": index,
+                    "id": result.get("id") or records[index].get("id"),
+                    "message": excerpt(str(result.get("message") or "failed"), self.secrets(), 500),
+                })
+        return failures
+
     def delete(self, resource, uuid):
         """DELETE /<resource>/<uuid>."""
         return self.call(self.prepare("DELETE", f"{resource_path(resource)}/{uuid}"))
@@ -73,57 +97,3 @@ class FoxtagClient(VendorClient):
             if page >= int(total_pages):
                 return
             page += 1
-
-
-@register
-class FoxtagUpsert(ClientAction):
-    """Batches of at most 100; progress in state so a retry sends only unsent records.
-
-    state["foxtag_sent"]: indexes of records whose batch the vendor answered (success or
-    with_errors); state["record_failures"]: the with_errors results so far.
-    """
-
-    name = "foxtag.upsert"
-    vendor = "foxtag"
-    required = ("resource", "records")
-    client_class = FoxtagClient
-
-    def perform(self, client, args, state):
-        records = args["records"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise VendorRejected("foxtag: records must be a list of objects")
-        sent = set(state.get("foxtag_sent", []))
-        failures = state.setdefault("record_failures", [])
-        pending = [i for i in range(len(records)) if i not in sent]
-        answer, batches = None, 0
-        for start in range(0, len(pending), MAX_BATCH):
-            indexes = pending[start:start + MAX_BATCH]
-            answer = client.upsert(args["resource"], [records[i] for i in indexes])
-            if answer is None:  # planning
-                continue
-            batches += 1
-            for index, result in zip(indexes, answer.data["results"]):
-                if not (isinstance(result, dict) and result.get("success") is True):
-                    result = result if isinstance(result, dict) else {}
-                    failures.append({
-                        "index": index,
-                        "id": result.get("id") or records[index].get("id"),
-                        "message": excerpt(str(result.get("message") or "failed"), client.secrets(), 500),
-                    })
-            sent.update(indexes)
-            state["foxtag_sent"] = sorted(sent)
-        if client.planned is not None:
-            return None
-        return ActionResult(
-            status=answer.status if answer is not None else None,
-            response_excerpt=excerpt(answer.text, client.secrets()) if answer is not None else "",
-            record_failures=list(failures),
-            details={"records": len(records), "batches_sent": batches, "failed": len(failures)},
-        )
-
-
-@register
-class FoxtagRequest(RequestAction):
-    name = "foxtag.request"
-    vendor = "foxtag"
-    client_class = FoxtagClient

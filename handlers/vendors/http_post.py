@@ -6,14 +6,12 @@ loopback, link-local, private, reserved or otherwise non-global addresses refuse
 resolved address checked; the connection made to the address checked. Redirects are never
 followed (a redirect could lead to a refused address).
 """
-import hashlib
 import time
 import uuid
 
-from handlers.actions import ClientAction, register, result_from
 from handlers.signing import SecretError, secret_key, signature
 from handlers.vendors.address_guard import check_url, pinned_session
-from handlers.vendors.base import VendorRejected
+from handlers.vendors.base import PreparedRequest, VendorRejected
 from handlers.vendors.client import REQUEST_TIMEOUT_SECONDS, VendorClient, encode_json
 
 FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
@@ -25,11 +23,6 @@ def signing_key(secret):
         return secret_key(secret)
     except SecretError as exc:
         raise VendorRejected(f"http.post: sign is {exc}") from None
-
-
-def webhook_id_for(delivery_id):
-    """The Standard Webhooks `webhook-id` of a delivery: the same for every attempt and re-send."""
-    return "msg_" + hashlib.sha256(str(delivery_id).encode()).hexdigest()[:32]
 
 
 def sign_body(secret, webhook_id, timestamp, body):
@@ -85,39 +78,4 @@ class WebhookClient(VendorClient):
                 "webhook-timestamp": timestamp,
                 "webhook-signature": sign_body(sign, webhook_id, timestamp, encode_json(json)),
             })
-        from handlers.vendors.base import PreparedRequest
-
         return self.call(PreparedRequest("POST", str(url), all_headers, None, json))
-
-
-@register
-class HTTPPost(ClientAction):
-    name = "http.post"
-    vendor = "http"
-    required = ("url", "json")
-    optional = ("headers", "sign")
-    client_class = WebhookClient
-
-    def check_args(self, args):
-        """A literal `sign:` (not a template, not an unset ${VAR}) must be a signing secret at load."""
-        problems = super().check_args(args)
-        sign = args.get("sign")
-        if isinstance(sign, str) and not any(mark in sign for mark in ("{{", "{%", "${")):
-            try:
-                secret_key(sign)
-            except SecretError as exc:
-                problems.append(f"args.sign: {exc}")
-        return problems
-
-    def run(self, args, ctx):
-        # Derived from the delivery id rather than drawn at random: an attempt cut short by a
-        # crash (kill -9) never stores its state, and the re-sent attempt must carry the same id.
-        if args.get("sign") and ctx.delivery_id:
-            ctx.state.setdefault("webhook_id", webhook_id_for(ctx.delivery_id))
-        return super().run(args, ctx)
-
-    def perform(self, client, args, state):
-        # One webhook-id for every attempt of this delivery, so receivers can deduplicate.
-        webhook_id = state.setdefault("webhook_id", f"msg_{uuid.uuid4().hex}") if args.get("sign") else None
-        answer = client.post(args["url"], args["json"], args.get("headers"), args.get("sign"), webhook_id=webhook_id)
-        return result_from(client, answer)

@@ -6,7 +6,6 @@ Bodies are `{"data": {"type": <kebab-case type>, "attributes": {...}}}` sent as
 """
 import re
 
-from handlers.actions import ClientAction, RequestAction, register, result_from
 from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
 
@@ -69,13 +68,13 @@ class ITGlueClient(VendorClient):
             raise VendorRejected("itglue: attributes must be an object")
         return {"data": {"type": json_api_type(type_name), "attributes": attributes}}
 
-    def create(self, type_name, attributes, organization_id=None):
+    def create(self, type, attributes, organization_id=None):
         """POST /<type>, or POST /organizations/<oid>/relationships/<type>: create one resource."""
-        return self.call(self.prepare("POST", self.path_for(type_name, organization_id), json=self.document(type_name, attributes)))
+        return self.call(self.prepare("POST", self.path_for(type, organization_id), json=self.document(type, attributes)))
 
-    def update(self, type_name, id, attributes, organization_id=None):
+    def update(self, type, id, attributes, organization_id=None):
         """PATCH /<type>/<id>, or the nested route: update the attributes given (others unchanged)."""
-        return self.call(self.prepare("PATCH", self.path_for(type_name, organization_id, id), json=self.document(type_name, attributes)))
+        return self.call(self.prepare("PATCH", self.path_for(type, organization_id, id), json=self.document(type, attributes)))
 
     def list_page(self, type_name, page=1, page_size=MAX_PAGE_SIZE, organization_id=None, **params):
         """GET /<type>?page[number]=&page[size]=: one page."""
@@ -102,37 +101,3 @@ class ITGlueClient(VendorClient):
 def created_id(answer):
     data = answer.data.get("data") if isinstance(answer.data, dict) else None
     return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
-
-
-class ITGlueAction(ClientAction):
-    vendor = "itglue"
-    client_class = ITGlueClient
-
-
-@register
-class ITGlueCreate(ITGlueAction):
-    name = "itglue.create"
-    required = ("type", "attributes")
-    optional = ("organization_id",)
-
-    def perform(self, client, args, state):
-        answer = client.create(args["type"], args["attributes"], args.get("organization_id"))
-        return answer and result_from(client, answer, id=created_id(answer))
-
-
-@register
-class ITGlueUpdate(ITGlueAction):
-    name = "itglue.update"
-    required = ("type", "id", "attributes")
-    optional = ("organization_id",)
-
-    def perform(self, client, args, state):
-        answer = client.update(args["type"], args["id"], args["attributes"], args.get("organization_id"))
-        return answer and result_from(client, answer, id=created_id(answer))
-
-
-@register
-class ITGlueRequest(RequestAction):
-    name = "itglue.request"
-    vendor = "itglue"
-    client_class = ITGlueClient
