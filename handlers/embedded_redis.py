@@ -51,7 +51,9 @@ class EmbeddedRedis:
             "--appendfsync", "everysec",
             "--logfile", os.path.join(self.data_dir, "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # its own session: a Ctrl-C in the terminal reaches the processes that use it, and
+        # run_with_redis stops it only after they have ended
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not self.answers():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -25,6 +25,9 @@ DEFAULTS = {
     "RETRY_SCHEDULE": "5,300,1800,7200,18000,36000,36000",
     "MAX_BODY_BYTES": "1048576",
     "EVENT_RETENTION_DAYS": "14",
+    "SECRET_KEY": None,
+    "VENDOR_SANDBOX": "false",  # `make run` sets true: vendors without credentials use the sandbox
+    "SANDBOX_VENDORS": None,  # set by handlers/sandbox/run.py: the vendors it serves
     # Not in the DESIGN.md table; documented in the README.
     "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
     "EMBEDDED_REDIS_DIR": "var",

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from handlers.errors import ServiceError
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules
+from handlers.sandbox.status import vendor_warnings
 
 routes_cli = AppGroup("routes", help="The rules file: check it, explain what an event would do.")
 
@@ -31,6 +32,8 @@ def check(path):
     rules = _load(path)
     actions = sum(len(route["actions"]) for route in rules.routes)
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
+    for warning in vendor_warnings(current_app.config, rules):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @routes_cli.command("explain")

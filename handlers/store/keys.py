@@ -14,6 +14,7 @@ Deliveries:  hooks:delivery:<id>             hash
 Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the moving window (ms)
              hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
+Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
 """
 PREFIX = "hooks"
 

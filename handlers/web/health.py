@@ -3,6 +3,7 @@ import redis
 from flask import Blueprint, current_app, jsonify
 
 from handlers.delivery.ratelimit import limit_setting_problems
+from handlers.sandbox.status import readiness_warnings
 
 blueprint = Blueprint("health", __name__)
 
@@ -26,10 +27,10 @@ def readyz():
         reasons.append("rules: not loaded")
     reasons.extend(f"config: {problem}" for problem in limit_setting_problems(current_app.config))
     if reasons:
-        response = jsonify(status="unavailable", reasons=reasons)
+        response = jsonify(status="unavailable", reasons=reasons, warnings=readiness_warnings(current_app))
         response.status_code = 503
         return response
-    return jsonify(status="ready")
+    return jsonify(status="ready", warnings=readiness_warnings(current_app))
 
 
 def init_app(app):

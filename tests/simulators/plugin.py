@@ -10,7 +10,7 @@ import pytest
 
 
 def _simulator(module, class_name, **options):
-    simulator_class = getattr(importlib.import_module(f"tests.simulators.{module}"), class_name)
+    simulator_class = getattr(importlib.import_module(f"handlers.sandbox.{module}"), class_name)
     return simulator_class(**options)
 
 

@@ -21,7 +21,7 @@ import time
 
 import requests
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_TOKEN = "foxoms-test-api-token"
 

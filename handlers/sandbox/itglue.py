@@ -13,7 +13,7 @@ The error body and the paging `meta` (`current-page`, `next-page`, `total-pages`
 import itertools
 import re
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "ITG.test-api-key"
 NEEDS_ORGANIZATION = {"configurations", "contacts", "locations", "passwords", "flexible_assets"}

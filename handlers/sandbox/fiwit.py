@@ -11,7 +11,7 @@ import itertools
 import re
 import uuid
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "fiwit-test-api-key"
 ROUTE = re.compile(r"^/(?P<res>tickets|assets)/?(?P<id>\d+)?$")

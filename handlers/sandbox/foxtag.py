@@ -13,7 +13,7 @@ The 4xx body is not documented: `{"error": "..."}` here.
 import itertools
 import uuid
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "9d819a.4aD3CkTdp-PiDoBLFAi9gzRUsS83cIo5xwKgfA85lRE"
 MAX_ELEMENTS = 100

@@ -13,7 +13,7 @@ import itertools
 import re
 from urllib.parse import urlencode
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGktdXNlciJ9.c2ltdWxhdG9yLXNpZ25hdHVyZQ"
 ROUTE = re.compile(r"^/campaigns(?:/(?P<id>\d+))?$")
