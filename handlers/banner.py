@@ -14,11 +14,12 @@ def banner(environ, dotenv):
     where = "in .env (ADMIN_TOKEN=...)" if "ADMIN_TOKEN" in dotenv and not environ.get("ADMIN_TOKEN") \
         else "in your environment (ADMIN_TOKEN)"
     source, event, path = SAMPLE
+    to = "" if settings.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/") == url else f" --url {url}"
     return "\n".join([
         f"hooks: web at {url} (ready when `curl {url}/readyz` answers 200)",
         f"admin API: Authorization: Bearer <ADMIN_TOKEN>, the token is {where}",
         "send a sample event, from another terminal at the repo root:",
-        f"  ./hooks send {source} {event} {path}",
+        f"  ./hooks send {source} {event} {path}{to}",
         "then see it, and what the sandbox vendors were sent:",
         "  ./hooks events list",
         "  ./hooks sandbox calls",
