@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/python -m handlers.banner
 	rm -rf var/prometheus && mkdir -p var/prometheus
 	VENDOR_SANDBOX="$${VENDOR_SANDBOX:-true}" PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" PATH="$(BIN):$$PATH" \
-		$(BIN)/python -m handlers.embedded_redis $(BIN)/python -m handlers.sandbox.run honcho start
+		$(BIN)/python -m handlers.embedded_redis $(BIN)/python -m handlers.sandbox.run $(BIN)/python -m handlers.procfile
 
 test: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -53,7 +53,7 @@ def sandbox_environment(servers):
 def announce(servers):
     for name, (server, _) in servers.items():
         log.warning("vendor sandbox: %s calls go to %s (no %s set): recorded, not sent to %s; "
-                    "see `flask sandbox calls %s`", name, server.url, SANDBOXES[name].credential_key, name, name)
+                    "see `./hooks sandbox calls %s`", name, server.url, SANDBOXES[name].credential_key, name, name)
 
 
 def run_with_sandbox(command, environ=None, dotenv_path=".env"):

@@ -26,7 +26,8 @@ def vendor_warnings(config, rules):
     for vendor, route_ids in vendors_by_route(rules).items():
         if vendor not in served and not config.get(SANDBOXES[vendor].credential_key):
             warnings.append(f"vendor: {vendor} has no {SANDBOXES[vendor].credential_key} and no sandbox: every delivery "
-                            f"of {', '.join(route_ids)} will fail (set it, or run with VENDOR_SANDBOX=true under make run)")
+                            f"of {', '.join(route_ids)} fails here (set {SANDBOXES[vendor].credential_key}; "
+                            "`make run` serves vendors without credentials from the sandbox)")
     return warnings
 
 
