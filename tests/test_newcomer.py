@@ -1,11 +1,13 @@
 """A fresh checkout runs the whole job: `make run` with nothing configured, the banner's
 command, and the sample event reaches the vendor sandbox (issue 13)."""
+import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import wait_for
-from tests.local_run import LocalRun, error_lines, new_terminal_env
+from tests.local_run import REPO, LocalRun, error_lines, new_terminal_env
 
 
 def test_the_banner_command_completes_an_event_through_the_sandbox(tmp_path):
@@ -93,3 +95,35 @@ def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_p
     assert error_lines(first_output) == [], first_output[-4000:]
     assert error_lines(run.output()) == [], run.output()[-4000:]
     assert sorted(set(projects)) == sorted(f"Campaign: Burst campaign {n}" for n in range(count))
+
+
+README = (Path(REPO) / "README.md").read_text()
+
+
+def readme_commands():
+    """Every `./hooks ...` command the README shows, in inline code or in a code block."""
+    commands = re.findall(r"`(\./hooks [^`]+)`", README)
+    commands += re.findall(r"^(\./hooks [^#\n]+)", README, re.M)
+    return sorted({command.strip() for command in commands})
+
+
+def test_the_readme_uses_no_command_that_needs_the_venv_activated():
+    """Before: `flask --app app ...` failed in a new terminal (ModuleNotFoundError)."""
+    assert re.findall(r"^\s*flask |`flask ", README, re.M) == []
+    assert len(readme_commands()) >= 8
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_every_readme_command_exists_and_its_files_too(app, command):
+    words = [word for word in command.split()[1:] if "|" not in word and not word.startswith("[")]
+    for word in words:
+        if word.endswith(".json"):
+            assert (Path(REPO) / word).is_file(), f"{command}: {word} does not exist"
+    path = [word for word in words if word.isidentifier() or re.fullmatch(r"[a-z][a-z-]*", word)]
+    names = []
+    for word in path:  # the command's words up to its arguments
+        result = app.test_cli_runner().invoke(args=[*names, word, "--help"])
+        if result.exit_code != 0 or "Usage:" not in result.output:
+            break
+        names.append(word)
+    assert names, f"{command}: no such CLI command"
