@@ -1,4 +1,4 @@
-"""The `call:` names a route may use (DESIGN.md "Actions"), and how to plan and run each.
+"""The `call:` names a route may use (docs/routes.md "Actions"), and how to plan and run each.
 
 Routing checks `call` and arg names against ACTIONS; explain shows `plan()`; the
 delivery task calls `run()`. Vendor quirks live in the vendor clients, not here.

@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md "Configuration")."""
+"""Configuration from the environment (docs/operations.md "Configuration")."""
 import os
 
 DEFAULTS = {
@@ -28,7 +28,7 @@ DEFAULTS = {
     "SECRET_KEY": None,
     "VENDOR_SANDBOX": "false",  # `make run` sets true: vendors without credentials use the sandbox
     "SANDBOX_VENDORS": None,  # set by handlers/sandbox/run.py: the vendors it serves
-    # Not in the DESIGN.md table; documented in the README.
+    # Operational knobs, documented with the rest in docs/operations.md.
     "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
     "EMBEDDED_REDIS_DIR": "var",
     "METRICS_TOKEN": None,  # set -> GET /metrics requires it as a bearer token

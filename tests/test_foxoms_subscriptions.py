@@ -26,7 +26,7 @@ RATE_WINDOW_SECONDS = 0.95  # "1 request per second", with room for loopback jit
 
 
 class FakeFoxoms:
-    """The /resthook API of vendors.md 1.6, in memory, with FoxOMS's answers."""
+    """The /resthook API of docs/vendors.md "FoxOMS", in memory, with FoxOMS's answers."""
 
     per_page = 2
 

@@ -127,3 +127,23 @@ def test_every_readme_command_exists_and_its_files_too(app, command):
             break
         names.append(word)
     assert names, f"{command}: no such CLI command"
+
+
+def cited_documents():
+    """(file, document) for every .md document named in the code, the tests, routes.yaml and README."""
+    root = Path(REPO)
+    paths = [root / "README.md", root / "routes.yaml"]
+    paths += [path for folder in ("handlers", "tasks", "schemas", "tests", "bench") for path in (root / folder).rglob("*.py")]
+    paths.append(root / "app.py")
+    found = []
+    for path in paths:
+        for name in re.findall(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.md)\b", path.read_text()):
+            found.append((str(path.relative_to(root)), name))
+    return found
+
+
+def test_every_cited_document_is_in_the_repo():
+    """Before: the README and 9 source files cited two design documents that are not in the repo."""
+    missing = [(path, name) for path, name in cited_documents() if not (Path(REPO) / name).is_file()]
+    assert missing == []
+    assert any(name == "docs/vendors.md" for _, name in cited_documents())

@@ -1,4 +1,4 @@
-"""Accutics Open API simulator (vendors.md section 5).
+"""Accutics Open API simulator (docs/vendors.md "Accutics").
 
 The document has no endpoints: `/campaigns` (index, show, create) is invented to carry the
 documented envelopes. Enforces: `Authorization` missing or empty -> 401

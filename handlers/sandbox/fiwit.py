@@ -1,4 +1,4 @@
-"""Fiwit API simulator (vendors.md section 3).
+"""Fiwit API simulator (docs/vendors.md "Fiwit").
 
 Enforces: `Authorization: <key>` with no scheme (else 401); `Accept: application/json`
 (documented as required on every request; the 406 answer is inferred); POST `/tickets/`,

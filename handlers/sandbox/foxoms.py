@@ -1,4 +1,4 @@
-"""FoxOMS REST API v1 simulator (vendors.md section 1).
+"""FoxOMS REST API v1 simulator (docs/vendors.md "FoxOMS").
 
 Enforces: `Authorization: Bearer <token>` or `?access_token=` (else 401); 429 above
 1 request/second by default (`rate_limit=(n, seconds)`, None to switch off); module CRUD

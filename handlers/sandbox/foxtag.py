@@ -1,4 +1,4 @@
-"""Foxtag.io public API simulator (vendors.md section 4), under `/api/v1/public`.
+"""Foxtag.io public API simulator (docs/vendors.md "Foxtag"), under `/api/v1/public`.
 
 Enforces: `Authorization: Bearer <key>` (else 401); `Accept: application/json` or `*/*`,
 or a `.json` path suffix (else 406); POST bodies are lists of at most 100 objects (else 422

@@ -1,4 +1,4 @@
-"""IT Glue API simulator (vendors.md section 2).
+"""IT Glue API simulator (docs/vendors.md "IT Glue").
 
 Enforces: `x-api-key` (else 401 with a JSON:API `errors[]` body); a body needs
 `Content-Type: application/vnd.api+json` (else 415); 3000 requests per 5 minutes (else 429;

@@ -88,7 +88,7 @@ class VendorAnswer:
 
 
 def error_for_status(status, message, **details):
-    """One mapping for every vendor (DESIGN.md "Delivery rules")."""
+    """One mapping for every vendor (docs/vendors.md, the error table)."""
     if status == 429:
         return VendorRateLimited(message, status=status, **details)
     if status == 408:
