@@ -80,8 +80,15 @@ class LocalRun:
 
     def ctrl_c(self, timeout=60):
         """SIGINT to every process of the run, as a terminal does; seconds until all ended."""
+        return self.stop(lambda pid: os.killpg(pid, signal.SIGINT), timeout)
+
+    def sigterm(self, timeout=60):
+        """SIGTERM to the top process only, as a supervisor that signals one pid does."""
+        return self.stop(lambda pid: os.kill(pid, signal.SIGTERM), timeout)
+
+    def stop(self, send, timeout=60):
         started = time.monotonic()
-        os.killpg(self.process.pid, signal.SIGINT)
+        send(self.process.pid)
         self.process.wait(timeout)
         wait_for(lambda: not group_alive(self.process.pid), timeout=timeout, interval=0.05, message="the group to end")
         return time.monotonic() - started

@@ -60,7 +60,8 @@ def post_campaigns(run, count):
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl_c", "sigterm"])
+def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_path, how):
     """Before: WorkerLostError, `CRITICAL ... Couldn't reject ... redis.sock: No such file`
     (Redis stopped first), and the in-flight events waited 60-80 s for the sweeper. Here
     the sweeper is kept out (leases and routing grace of an hour): whatever was in flight
@@ -73,7 +74,7 @@ def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_p
     try:
         run.start()
         ids = post_campaigns(run, count)
-        stop_seconds = run.ctrl_c()
+        stop_seconds = getattr(run, how)()
         first_output = run.output()
         run.start()
         restarted = time.monotonic()
@@ -90,7 +91,7 @@ def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_p
         run.ctrl_c()
     finally:
         run.kill()
-    print(f"\nctrl-c after a {count}-event burst: stopped in {stop_seconds:.1f} s; {in_flight} events not completed at the restart, "
+    print(f"\n{how} after a {count}-event burst: stopped in {stop_seconds:.1f} s; {in_flight} events not completed at the restart, "
           f"every event completed in {resumed_seconds:.1f} s (FoxOMS sandbox at 1 request/s)")
     assert error_lines(first_output) == [], first_output[-4000:]
     assert error_lines(run.output()) == [], run.output()[-4000:]
