@@ -46,6 +46,7 @@ def post_ticket(server, name="Printer on fire"):
     ({"VENDOR_SANDBOX": "true", "FIWIT_API_KEY": "real"}, {}, ["foxoms", "itglue", "foxtag", "accutics"]),
     ({"VENDOR_SANDBOX": "true"}, {"ITGLUE_BASE_URL": "https://eu.itglue.example"},  # a base URL in .env is the user's
      ["foxoms", "fiwit", "foxtag", "accutics"]),
+    ({"VENDOR_SANDBOX": "true"}, {"FOXTAG_API_KEY": ""}, ["foxoms", "itglue", "fiwit", "accutics"]),  # honcho would set it ""
 ])
 def test_vendors_to_sandbox(config, user_settings, expected):
     assert vendors_to_sandbox(config, user_settings) == expected

@@ -1,7 +1,7 @@
 """`python -m handlers.sandbox.run CMD ...`: run CMD with the vendor sandbox in front of it.
 
 With VENDOR_SANDBOX=true (`make run` sets it unless you do), every vendor that has no
-credential, in the environment or in `.env`, and no base URL in `.env`, gets a sandbox
+credential in the environment, and neither a credential nor a base URL in `.env`, gets a sandbox
 server on 127.0.0.1 (an ephemeral port) with a credential made for this run. CMD (honcho,
 and through it web, worker and scheduler) gets `<VENDOR>_BASE_URL`, the credential and
 SANDBOX_VENDORS in its environment; every call is recorded in Redis (REDIS_URL, which
@@ -26,8 +26,9 @@ log = logging.getLogger("handlers.sandbox")
 
 
 def user_settings(dotenv_path):
-    """The settings `.env` holds (honcho gives them to every process, over the environment)."""
-    return {name: value for name, value in dotenv_values(dotenv_path).items() if value} if os.path.exists(dotenv_path) else {}
+    """The settings `.env` names, empty ones too (honcho gives them to every process, over the
+    environment)."""
+    return {name: value or "" for name, value in dotenv_values(dotenv_path).items()} if os.path.exists(dotenv_path) else {}
 
 
 def start_servers(names, recorder, host="127.0.0.1"):

@@ -50,12 +50,13 @@ def sandbox_enabled(config):
 
 
 def vendors_to_sandbox(config, user_settings=()):
-    """The vendors the runner serves: sandbox on, no credential, and no base URL the user set
-    (in `.env`: `user_settings`), so a sandbox credential never goes to a real vendor."""
+    """The vendors the runner serves: sandbox on, no credential, and neither the credential nor
+    the base URL named in `.env` (`user_settings`: honcho gives `.env` the last word, so a
+    sandbox credential never goes to a real vendor, nor an empty one to the sandbox)."""
     if not sandbox_enabled(config):
         return []
-    return [name for name, entry in SANDBOXES.items()
-            if not config.get(entry.credential_key) and entry.base_url_key not in user_settings]
+    return [name for name, entry in SANDBOXES.items() if not config.get(entry.credential_key)
+            and entry.credential_key not in user_settings and entry.base_url_key not in user_settings]
 
 
 def sandboxed_vendors(config):
