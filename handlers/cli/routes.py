@@ -32,7 +32,7 @@ def check(path):
     rules = _load(path)
     actions = sum(len(route["actions"]) for route in rules.routes)
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
-    for warning in vendor_warnings(current_app.config, rules):
+    for warning in vendor_warnings(current_app.config, rules, name_routes=True):
         click.echo(f"warning: {warning}", err=True)
 
 
