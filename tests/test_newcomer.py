@@ -99,12 +99,13 @@ def test_ctrl_c_under_load_is_clean_and_the_work_resumes_at_the_next_start(tmp_p
 
 
 README = (Path(REPO) / "README.md").read_text()
+COMMAND_PAGES = README + (Path(REPO) / "examples" / "README.md").read_text()
 
 
 def readme_commands():
-    """Every `./hooks ...` command the README shows, in inline code or in a code block."""
-    commands = re.findall(r"`(\./hooks [^`]+)`", README)
-    commands += re.findall(r"^(\./hooks [^#\n]+)", README, re.M)
+    """Every `./hooks ...` command the README (and examples/README.md) shows, inline or in a block."""
+    commands = re.findall(r"`(\./hooks [^`]+)`", COMMAND_PAGES)
+    commands += re.findall(r"^(\./hooks [^#\n]+)", COMMAND_PAGES, re.M)
     return sorted({command.strip() for command in commands})
 
 
