@@ -71,3 +71,24 @@ def test_dotenv_init_generates_admin_token_and_secret_key_once(tmp_path, monkeyp
     assert line.startswith("ADMIN_TOKEN=") and len(line) > len("ADMIN_TOKEN=") + 20
     dotenv_init.main(str(rules), str(dotenv))
     assert dotenv.read_text().splitlines() == [line]
+
+
+def test_sigterm_to_the_wrapper_reaches_the_command_with_redis_url_set(tmp_path, redis_url):
+    """Before: with REDIS_URL set the wrapper died of SIGTERM and left the command running."""
+    import signal
+    import time
+
+    started, stopped = tmp_path / "started", tmp_path / "stopped"
+    child = ("import signal, sys, time\n"
+             f"signal.signal(signal.SIGTERM, lambda *_: (open({str(stopped)!r}, 'w').close(), sys.exit(0)))\n"
+             f"open({str(started)!r}, 'w').close()\n"
+             "time.sleep(60)\n")
+    wrapper = subprocess.Popen([sys.executable, "-m", "handlers.embedded_redis", sys.executable, "-c", child],
+                               env={"PATH": "/usr/bin:/bin", "REDIS_URL": redis_url},
+                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    wrapper.send_signal(signal.SIGTERM)
+    assert wrapper.wait(30) == 0
+    assert stopped.exists()

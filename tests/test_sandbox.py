@@ -1,5 +1,6 @@
 """The vendor sandbox: which vendors it serves, what it records, and where it says so."""
 import json
+import subprocess
 import sys
 
 import pytest
@@ -137,3 +138,31 @@ def test_runner_without_the_sandbox_just_runs_the_command(tmp_path):
     code = run_with_sandbox([sys.executable, "-c", "import os, sys; sys.exit('SANDBOX_VENDORS' in os.environ)"],
                             {"PATH": "/usr/bin:/bin"}, str(tmp_path / ".env"))
     assert code == 0
+
+
+def test_sigterm_to_the_runner_reaches_the_command_and_the_servers_outlive_it(redis_url, redis_client, tmp_path):
+    """The command is told to stop and still reaches its sandbox server while it stops."""
+    import os
+    import signal
+    import time
+
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import os, signal, sys, time, requests\n"
+        "def stop(*_):\n"
+        "    answer = requests.get(os.environ['FIWIT_BASE_URL'] + '/tickets', timeout=5,\n"
+        "                          headers={'Authorization': os.environ['FIWIT_API_KEY'], 'Accept': 'application/json'})\n"
+        "    sys.exit(0 if answer.status_code == 200 else 3)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "open(sys.argv[1], 'w').close()\n"
+        "time.sleep(60)\n")
+    started = tmp_path / "started"
+    runner = subprocess.Popen([sys.executable, "-m", "handlers.sandbox.run", sys.executable, str(child), str(started)],
+                              env={"PATH": "/usr/bin:/bin", "VENDOR_SANDBOX": "true", "REDIS_URL": redis_url},
+                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline and runner.poll() is None:
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(30) == 0
+    assert [call["status"] for call in recent_calls(redis_client, ["fiwit"])] == [200]

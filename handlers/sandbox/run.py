@@ -11,13 +11,12 @@ can still finish its calls. With the sandbox off, or nothing to serve, it just r
 import logging
 import os
 import secrets
-import signal
-import subprocess
 import sys
 
 from dotenv import dotenv_values
 
 from handlers import settings
+from handlers.child import run_child
 from handlers.redis_client import client_from_url, resolve_url
 from handlers.sandbox.calls import CallRecorder
 from handlers.sandbox.vendors import SANDBOX_VENDORS_KEY, SANDBOXES, vendors_to_sandbox
@@ -63,19 +62,12 @@ def run_with_sandbox(command, environ=None, dotenv_path=".env"):
     config = {**environ, **from_dotenv}
     names = vendors_to_sandbox(config, from_dotenv)
     if not names:
-        return subprocess.call(command, env=environ)
+        return run_child(command, environ)
     servers = start_servers(names, CallRecorder(client_from_url(resolve_url(settings.from_environment(environ)))))
     announce(servers)
     environ.update(sandbox_environment(servers))
-    child = subprocess.Popen(command, env=environ)
-
-    def forward(signum, _frame):
-        child.send_signal(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, forward)
     try:
-        return child.wait()
+        return run_child(command, environ)
     finally:
         for server, _ in servers.values():
             server.stop()
