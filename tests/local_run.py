@@ -82,6 +82,10 @@ class LocalRun:
         """SIGINT to every process of the run, as a terminal does; seconds until all ended."""
         return self.stop(lambda pid: os.killpg(pid, signal.SIGINT), timeout)
 
+    def hangup(self, timeout=60):
+        """SIGHUP to every process of the run, as closing the terminal window does."""
+        return self.stop(lambda pid: os.killpg(pid, signal.SIGHUP), timeout)
+
     def sigterm(self, timeout=60):
         """SIGTERM to the top process only, as a supervisor that signals one pid does."""
         return self.stop(lambda pid: os.kill(pid, signal.SIGTERM), timeout)
