@@ -15,6 +15,7 @@ import time
 
 import requests
 
+from handlers.embedded_redis import EmbeddedRedis
 from tests.helpers import wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,16 +92,28 @@ class LocalRun:
         return self.stop(lambda pid: os.kill(pid, signal.SIGTERM), timeout)
 
     def stop(self, send, timeout=60):
+        """Send a stop signal; seconds until every process of the run has ended, those in
+        sessions of their own too (nothing answers on the web port or the Redis socket)."""
         started = time.monotonic()
         send(self.process.pid)
         self.process.wait(timeout)
         wait_for(lambda: not group_alive(self.process.pid), timeout=timeout, interval=0.05, message="the group to end")
-        return time.monotonic() - started
+        elapsed = time.monotonic() - started
+        assert not self.ready(), "the web process outlived the stop"
+        assert not EmbeddedRedis(self.root / "var").answers(), "the embedded Redis outlived the stop"
+        return elapsed
 
     def kill(self):
-        if self.process is not None and group_alive(self.process.pid):
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        """SIGKILL to the run and every process under it (the wrappers start their command,
+        and honcho each process, in a session of its own: killing the group is not enough)."""
+        if self.process is None or self.process.poll() is not None and not descendants(self.process.pid):
+            return
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(10)
 
     def dotenv(self):
         return dict(line.split("=", 1) for line in (self.root / ".env").read_text().splitlines() if "=" in line)
@@ -118,6 +131,26 @@ class LocalRun:
 
     def output(self):
         return "\n".join(log.read_text(errors="replace") for log in self.logs)
+
+
+def descendants(pid):
+    """The pids of every process below `pid` (children, their children, ...), from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def group_alive(pgid):
