@@ -1,4 +1,5 @@
 # make run: start web, worker and scheduler (Procfile, honcho); embedded Redis unless REDIS_URL;
+# the vendor sandbox (handlers/sandbox/run.py) for vendors without credentials;
 # their Prometheus counters share var/prometheus (emptied at each start).
 # make test: the test suite against a real Redis and a real Celery worker.
 PYTHON ?= python3
@@ -17,10 +18,13 @@ $(STAMP): requirements.txt requirements-test.txt pyproject.toml
 
 install: $(STAMP)
 
+# VENDOR_SANDBOX defaults to true here only: vendors without credentials get a sandbox server.
 run: $(STAMP)
 	$(BIN)/python -m handlers.dotenv_init
+	$(BIN)/python -m handlers.banner
 	rm -rf var/prometheus && mkdir -p var/prometheus
-	PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" PATH="$(BIN):$$PATH" $(BIN)/python -m handlers.embedded_redis honcho start
+	VENDOR_SANDBOX="$${VENDOR_SANDBOX:-true}" PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" PATH="$(BIN):$$PATH" \
+		$(BIN)/python -m handlers.embedded_redis $(BIN)/python -m handlers.sandbox.run $(BIN)/python -m handlers.procfile
 
 test: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,7 +9,9 @@ from handlers.redact import install_log_filters, redact_url
 from handlers.redis_client import client_from_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
+from handlers.cli import sandbox as sandbox_cli
 from handlers.web import admin as admin_api, health, hooks, metrics as metrics_view, routes_api
+from handlers.web import sandbox_api
 from tasks import celery_init_app, celery_settings
 
 
@@ -38,6 +40,8 @@ def create_app(test_config=None):
     admin_api.init_app(app)
     metrics_view.init_app(app)
     admin_cli.init_app(app)
+    sandbox_api.init_app(app)
+    sandbox_cli.init_app(app)
     celery_init_app(app)
     for problem in limit_setting_problems(app.config):
         app.logger.error("%s (deliveries to that vendor fail until it is fixed; /readyz answers 503)", problem)

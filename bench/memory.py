@@ -26,7 +26,7 @@ from bench.common import (bench_celery, celery_workers, children, gunicorn_serve
                           post_events, queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
 from bench.pipeline import ROUTES, TOKEN, booking, service_env
 from handlers.redis_client import client_from_url
-from tests.simulators.fiwit import FiwitSimulator
+from handlers.sandbox.fiwit import FiwitSimulator
 
 
 def web_peak(master):

@@ -33,7 +33,7 @@ from bench.common import (TOKEN, CpuMeter, bench_celery, celery_workers, childre
                           machine, post_events, queue_drained, quiet_simulators, ratio_line, redis_for_bench,
                           wait_until, write_routes)
 from handlers.redis_client import client_from_url
-from tests.simulators.fiwit import DEFAULT_KEY, FiwitSimulator
+from handlers.sandbox.fiwit import DEFAULT_KEY, FiwitSimulator
 
 ROUTES = foxoms_routes(['bookingCreated'], """
 routes:

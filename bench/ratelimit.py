@@ -29,9 +29,9 @@ import time
 
 from bench.common import (TOKEN, foxoms_routes, celery_workers, gunicorn, machine, post_events, quiet_simulators, ratio_line,
                           redis_for_bench, wait_until, write_routes)
-from tests.simulators.base import parse_rate
-from tests.simulators.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
-from tests.simulators.itglue import DEFAULT_KEY as ITGLUE_KEY, ITGlueSimulator
+from handlers.sandbox.base import parse_rate
+from handlers.sandbox.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
+from handlers.sandbox.itglue import DEFAULT_KEY as ITGLUE_KEY, ITGlueSimulator
 
 ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], """
 routes:

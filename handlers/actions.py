@@ -1,4 +1,4 @@
-"""The `call:` names a route may use (DESIGN.md "Actions"), in one table: ACTIONS.
+"""The `call:` names a route may use (docs/routes.md "Actions"), in one table: ACTIONS.
 
 Routing checks `call` and arg names against ACTIONS; explain shows `plan()`; the
 delivery task calls `run()`. This layer sits above handlers/vendors/: each row names a

@@ -61,6 +61,17 @@ def missing_variables(rules_text, environ, dotenv_text):
     return names
 
 
+# Settings a local run needs beyond the rules file's ${VAR}s: the admin API's bearer token
+# and the console's cookie key.
+LOCAL_SETTINGS = ("ADMIN_TOKEN", "SECRET_KEY")
+
+
+def missing_settings(environ, dotenv_text):
+    """The LOCAL_SETTINGS that neither the environment nor `.env` sets."""
+    rules_like = " ".join(f"${{{name}}}" for name in LOCAL_SETTINGS)
+    return missing_variables(rules_like, environ, dotenv_text)
+
+
 def main(rules_path, dotenv_path=".env"):
     with open(rules_path, encoding="utf-8") as handle:
         rules_text = handle.read()
@@ -69,6 +80,7 @@ def main(rules_path, dotenv_path=".env"):
         with open(dotenv_path, encoding="utf-8") as handle:
             dotenv_text = handle.read()
     names = missing_variables(rules_text, os.environ, dotenv_text)
+    names += [name for name in missing_settings(os.environ, dotenv_text) if name not in names]
     signing_names = signing_variables(rules_text)
     if not names:
         return 0

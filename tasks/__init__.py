@@ -3,6 +3,7 @@ from celery import Celery, Task
 
 from handlers.redis_client import broker_ssl_options, broker_url
 from tasks.startup import wait_for_room_step
+from tasks import shutdown
 
 # The longest task (a delivery of several rate-limited requests) is bounded by the
 # hard time limit; the visibility timeout must stay above it so that Redis never
@@ -67,6 +68,7 @@ def celery_init_app(app):
     celery_app.steps["worker"].add(wait_for_room_step(app.extensions["redis"]))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    shutdown.init_celery(celery_app)
     for module in celery_app.conf.include:
         __import__(module)
     return celery_app

@@ -138,3 +138,19 @@ def test_show_unknown_event_is_404_json(client):
     response = client.get("/api/events/evt_missing", headers=ADMIN)
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_list_shows_retrying_deliveries_and_the_next_attempt(client, runner, redis_client):
+    """Before: a retrying event looked like any other `routed` one (issue 13)."""
+    from handlers.store.deliveries import update_delivery
+
+    event_id = make_event(redis_client, status="routed")
+    for action_id, due in (("a", "2031-01-01T10:00:05.000Z"), ("b", "2031-01-01T09:00:05.000Z")):
+        delivery_id = make_delivery(redis_client, event_id, action_id=action_id, status="retrying")
+        update_delivery(redis_client, delivery_id, next_attempt_at=due)
+    make_delivery(redis_client, event_id, action_id="c", status="succeeded")
+    (summary,) = client.get("/api/events", headers=ADMIN).get_json()["events"]
+    assert summary["deliveries"]["retrying"] == 2
+    assert summary["next_attempt_at"] == "2031-01-01T09:00:05.000Z"
+    line = runner.invoke(args=["events", "list"]).output
+    assert "3 deliveries, 2 retrying (next 2031-01-01T09:00:05.000Z)" in line

@@ -178,3 +178,21 @@ def test_an_unknown_call_is_dead_at_once(engine_app, redis_client):
         delivery_id = queue_delivery(app, call="nosuch.vendor_call", args={})
         delivery = ended(redis_client, delivery_id, "dead")
     assert delivery["attempts"] == 1 and "nosuch.vendor_call" in delivery["last_error"]
+
+
+def test_a_replayed_delivery_starts_the_retry_schedule_again(engine_app, redis_client, foxoms_sim):  # noqa: F811
+    """Before: a replay kept its place in the schedule, so a dead letter that used the whole
+    schedule was dead again after one failure (and one that died early waited the later delays)."""
+    from handlers.delivery.replay import replay_delivery
+
+    app = engine_app(RETRY_SCHEDULE="0.1")
+    foxoms_sim.fail_next(status=503, times=3)
+    with running_worker(app):
+        delivery_id = queue_delivery(app)
+        ended(redis_client, delivery_id, "dead")  # attempts 1 (retrying) and 2 (dead: one delay allows two)
+        replay_delivery(redis_client, app.extensions["celery"], delivery_id)
+        delivery = ended(redis_client, delivery_id, "succeeded")  # 3 fails and is retried; 4 succeeds
+    attempts = get_attempts(redis_client, delivery_id)
+    assert [(a["number"], a["outcome"]) for a in attempts] == [
+        (1, "retrying"), (2, "dead"), (3, "retrying"), (4, "succeeded")]
+    assert delivery["attempts"] == 4 and delivery["schedule_from"] == 2

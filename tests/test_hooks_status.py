@@ -1,4 +1,4 @@
-"""One test per row of DESIGN.md's inbound status table (and nothing stored unless 202)."""
+"""One test per row of the status table of docs/inbound.md (and nothing stored unless 202)."""
 import base64
 import json
 import pathlib

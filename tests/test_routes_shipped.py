@@ -1,7 +1,7 @@
 """The shipped routes.yaml: it passes `routes check`, and explain on a fixture for each flow
 shows the exact call it would make.
 
-Fixtures: tests/fixtures/foxoms/* are the inbound samples (vendors.md 7.1); the ones under
+Fixtures: tests/fixtures/foxoms/* are the inbound samples (shaped after the FoxOMS documentation's examples, docs/vendors.md "FoxOMS"); the ones under
 tests/fixtures/routing/ are invented (FoxOMS documents no organizationCreated payload, and
 the incoming hooks are ours), shaped like the records they stand for.
 """

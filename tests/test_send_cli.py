@@ -1,19 +1,29 @@
-"""`flask send SOURCE EVENT FILE`: a fixture through the real HTTP path."""
+"""`flask send SOURCE EVENT FILE`: a fixture posted over HTTP to a served app."""
 import json
+import time
 
 import pytest
 
 from handlers.inbound.enqueue import decode_task_message
+from handlers.inbound.verify import verify_signature
 from handlers.store.events import get_event
+from tests.drill_helpers import ServedApp
 from tests.test_hooks_status import FIXTURES, ROUTES
 
 
 @pytest.fixture
-def send(make_app):
-    app = make_app(ROUTES)
+def served(make_app):
+    with ServedApp(make_app(ROUTES)) as served:
+        yield served
+
+
+@pytest.fixture
+def send(make_app, served):
+    """`flask send` from a CLI app of its own, posting to the served app over HTTP."""
+    cli_app = make_app(ROUTES, PUBLIC_BASE_URL=served.url)
 
     def invoke(*args):
-        return app.test_cli_runner().invoke(args=["send", *args])
+        return cli_app.test_cli_runner().invoke(args=["send", *args])
 
     return invoke
 
@@ -65,3 +75,26 @@ def test_send_to_a_disabled_source_shows_410(send):
 def test_send_unknown_source(send):
     result = send("nope", "x", str(FIXTURES / "incoming/new-customer__signup.json"))
     assert result.exit_code != 0 and "no source named 'nope'" in result.output
+
+
+def test_send_posts_over_http_with_token_and_signature(make_app, httpserver):
+    """The request leaves the process: a real HTTP server sees the path, the source's token
+    and a Standard Webhooks signature that verifies with the source's secret."""
+    httpserver.expect_request("/hooks/incoming/new-customer", method="POST").respond_with_json(
+        {"event_id": "x", "duplicate": False}, status=202)
+    app = make_app(ROUTES, PUBLIC_BASE_URL=httpserver.url_for("/"))
+    path = FIXTURES / "incoming/new-customer__signup.json"
+    result = app.test_cli_runner().invoke(args=["send", "new-customer", "ignored", str(path)])
+    assert result.exit_code == 0, result.output
+    (request, _), = httpserver.log
+    source = app.extensions["rules"].sources["new-customer"]
+    assert request.headers["Authorization"] == f"Bearer {source['tokens'][0]}"
+    verify_signature(source["signing_secret"], request.headers, request.get_data(), time.time())
+    assert request.get_data() == path.read_bytes()
+
+
+def test_send_says_when_the_web_process_is_down(make_app):
+    app = make_app(ROUTES, PUBLIC_BASE_URL="http://127.0.0.1:9")
+    result = app.test_cli_runner().invoke(args=["send", "foxoms", "bookingCreated",
+                                                str(FIXTURES / "foxoms/bookingCreated__bare_record.json")])
+    assert result.exit_code == 1 and "is `make run` up?" in result.output

@@ -5,11 +5,11 @@ from handlers.actions import load_all
 from handlers.vendors.base import (
     VendorAuthError, VendorContractError, VendorRateLimited, VendorTimeout, VendorUnavailable,
 )
-from tests.simulators.accutics import AccuticsSimulator
-from tests.simulators.fiwit import FiwitSimulator
-from tests.simulators.foxoms import FoxOMSSimulator
-from tests.simulators.foxtag import FoxtagSimulator
-from tests.simulators.itglue import ITGlueSimulator
+from handlers.sandbox.accutics import AccuticsSimulator
+from handlers.sandbox.fiwit import FiwitSimulator
+from handlers.sandbox.foxoms import FoxOMSSimulator
+from handlers.sandbox.foxtag import FoxtagSimulator
+from handlers.sandbox.itglue import ITGlueSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

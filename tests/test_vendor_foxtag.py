@@ -98,7 +98,7 @@ def test_simulator_accept_rules(foxtag_sim, accept, path, status):
 
 
 def test_iter_records_follows_total_pages(config):
-    from tests.simulators.foxtag import FoxtagSimulator
+    from handlers.sandbox.foxtag import FoxtagSimulator
 
     with FoxtagSimulator(page_size=2) as sim:
         client = FoxtagClient.from_config({**config, "FOXTAG_BASE_URL": sim.url})

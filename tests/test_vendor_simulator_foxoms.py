@@ -1,4 +1,4 @@
-"""The FoxOMS simulator itself behaves as vendors.md section 1 says (raw requests)."""
+"""The FoxOMS simulator itself behaves as docs/vendors.md "FoxOMS" says (raw requests)."""
 import requests
 
 from tests.simulators.plugin import foxoms_sim  # noqa: F401

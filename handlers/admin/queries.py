@@ -39,28 +39,34 @@ def list_events(redis_client, limit, cursor=None, status=None, source=None, even
 
     events, next_cursor = page(redis_client, EVENTS_INDEX, load, keep, limit, cursor, max_scanned)
     for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
+        summary["next_attempt_at"] = counts.pop("next_attempt_at")
         summary["deliveries"] = counts
     return {"events": events, "next_cursor": next_cursor}
 
 
 def delivery_counts(redis_client, event_ids):
-    """For each event, {"total": n, "<delivery status>": n, ...}."""
+    """For each event, {"total": n, "<delivery status>": n, ..., "next_attempt_at"}: the
+    soonest next attempt of its retrying deliveries (ISO 8601), or None."""
     pipe = redis_client.pipeline(transaction=False)
     for event_id in event_ids:
         pipe.smembers(deliveries_key(event_id))
     id_sets = [sorted(ids) for ids in pipe.execute()]
     for delivery_ids in id_sets:
         for delivery_id in delivery_ids:
-            pipe.hget(delivery_key(delivery_id), "status")
-    statuses = iter(pipe.execute())
+            pipe.hmget(delivery_key(delivery_id), ("status", "next_attempt_at"))
+    rows = iter(pipe.execute())
     answer = []
     for delivery_ids in id_sets:
         counts = dict.fromkeys(("total",) + DELIVERY_STATUSES, 0)
+        due = []
         for _ in delivery_ids:
-            status = next(statuses)
+            status, next_attempt_at = next(rows)
             counts["total"] += 1
             if status in counts:
                 counts[status] += 1
+            if status == "retrying" and next_attempt_at:
+                due.append(next_attempt_at)
+        counts["next_attempt_at"] = min(due) if due else None  # ISO 8601 UTC strings sort as times
         answer.append(counts)
     return answer
 

@@ -55,8 +55,17 @@ def events_list(status, source, event, limit, cursor, as_json):
     redis_client, _ = _services()
     answer = list_events(redis_client, limit, _cursor(cursor, EVENT_ID), status=status, source=source, event=event)
     columns = (lambda e: e["id"], lambda e: e["received_at"], lambda e: e["source"], lambda e: e["name"],
-               lambda e: e["status"], lambda e: f"{e['deliveries']['total']} deliveries")
+               lambda e: e["status"], _deliveries_column)
     _print_page(answer, "events", columns, as_json)
+
+
+def _deliveries_column(event):
+    """`2 deliveries`, or `2 deliveries, 1 retrying (next 2026-12-01T09:00:05.000Z)`."""
+    counts = event["deliveries"]
+    text = f"{counts['total']} deliveries"
+    if counts["retrying"]:
+        text += f", {counts['retrying']} retrying (next {event['next_attempt_at'] or 'when re-queued'})"
+    return text
 
 
 @events_cli.command("replay")

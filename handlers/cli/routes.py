@@ -11,6 +11,7 @@ from handlers.inbound.errors import InvalidJSON
 from handlers.inbound.sources import body_options
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules
+from handlers.sandbox.status import vendor_warnings
 
 routes_cli = AppGroup("routes", help="The rules file: check it, explain what an event would do.")
 
@@ -36,6 +37,8 @@ def check(path):
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
     for name, source in rules.sources.items():
         click.echo(f"  source {name} ({source['type']}): {describe_body_options(body_options(source))}")
+    for warning in vendor_warnings(current_app.config, rules, name_routes=True):
+        click.echo(f"warning: {warning}", err=True)
 
 
 def describe_body_options(options):

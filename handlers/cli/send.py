@@ -1,13 +1,17 @@
-"""`flask send SOURCE EVENT FILE`: post a sample through the real HTTP path."""
+"""`flask send SOURCE EVENT FILE [--url URL]`: post a sample to the running web process,
+over HTTP, as the source's sender would (its first token, signed when it has a secret)."""
 import json
 import time
 import uuid
 
 import click
+import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
 from handlers.signing import secret_keys, signature
+
+SEND_TIMEOUT_SECONDS = (5, 30)  # connect, read
 
 
 def request_for(source_name, source, event, body):
@@ -27,9 +31,10 @@ def request_for(source_name, source, event, body):
 @click.argument("source_name", metavar="SOURCE")
 @click.argument("event")
 @click.argument("file", type=click.File("rb"))
-def send_command(source_name, event, file):
-    """Post FILE as SOURCE's EVENT (the event is in the path for FoxOMS; an incoming
-    hook names its event in the payload) and print the answer."""
+@click.option("--url", "base_url", help="The web process (default: PUBLIC_BASE_URL).")
+def send_command(source_name, event, file, base_url):
+    """Post FILE as SOURCE's EVENT to the web process (the event is in the path for
+    FoxOMS; an incoming hook names its event in the payload) and print the answer."""
     rules = current_app.extensions.get("rules")
     if rules is None:
         raise click.ClickException("the routes file is not usable; run `flask routes check`")
@@ -38,9 +43,16 @@ def send_command(source_name, event, file):
         raise click.ClickException(f"no source named {source_name!r} in the routes file")
     body = file.read()
     path, headers = request_for(source_name, source, event, body)
-    response = current_app.test_client().post(path, data=body, headers=headers)
+    url = (base_url or current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=SEND_TIMEOUT_SECONDS, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"no answer from {url} ({type(exc).__name__}): is `make run` up?") from None
     click.echo(f"{response.status_code}")
-    click.echo(json.dumps(response.get_json(silent=True), indent=2))
+    try:
+        click.echo(json.dumps(response.json(), indent=2))
+    except ValueError:
+        click.echo(response.text[:2048])
     if not 200 <= response.status_code < 300:
         raise SystemExit(1)
 

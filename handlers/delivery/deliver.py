@@ -75,7 +75,8 @@ def deliver(rt, delivery_id, message_token=None):
         rt.limits.cool_down(delivery["vendor"], verdict.retry_after)
     delay = None
     if not verdict.succeeded and verdict.retryable:
-        delay = retry_delay(retry_schedule(rt.config), delivery["attempts"] + 1, verdict.retry_after, rt.rand)
+        made = delivery["attempts"] + 1 - delivery["schedule_from"]  # since the schedule (re)started
+        delay = retry_delay(retry_schedule(rt.config), made, verdict.retry_after, rt.rand)
     status = "succeeded" if verdict.succeeded else ("retrying" if delay is not None else "dead")
     finished = rt.now()
     due = finished + delay if delay is not None else None

@@ -1,7 +1,8 @@
 """Replay a delivery: back to pending and queued now, its history and state kept.
 
-Attempts stay in the log; `state` stays, so Foxtag batches already accepted are not sent
-again. The delivery leaves hooks:dead and hooks:retries and its event is re-opened
+Attempts stay in the log and their numbers go on; `state` stays, so Foxtag batches already
+accepted are not sent again. The retry schedule starts again from its first delay
+(`schedule_from` = the attempts made so far), as after a new event. The delivery leaves hooks:dead and hooks:retries and its event is re-opened
 (`routed`) until the replay ends. A delivery being attempted right now is refused.
 """
 import time
@@ -30,7 +31,7 @@ def replay_delivery(redis_client, celery_app, delivery_id,
     if lease_end is not None and lease_end > moment:
         raise ReplayRefused(f"delivery {delivery_id!r} is being attempted right now")
     pipe = redis_client.pipeline(transaction=True)
-    update_delivery(pipe, delivery_id, status="pending", next_attempt_at="")
+    update_delivery(pipe, delivery_id, status="pending", next_attempt_at="", schedule_from=delivery["attempts"])
     pipe.zrem(leases.DEAD, delivery_id)
     pipe.execute()
     token = leases.hold_for_message(redis_client, delivery_id, moment + lease_seconds)

@@ -1,4 +1,4 @@
-"""An event's status from its deliveries (DESIGN.md "Event status").
+"""An event's status from its deliveries (docs/admin-api.md "Events").
 
 All succeeded -> completed; all dead -> failed; some of each and none still open ->
 partially_failed; any pending or retrying -> routed. Called whenever a delivery ends.

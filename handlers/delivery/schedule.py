@@ -1,4 +1,4 @@
-"""When to try a delivery again (DESIGN.md "Delivery rules").
+"""When to try a delivery again (docs/life-of-an-event.md "5. Settle or retry").
 
 RETRY_SCHEDULE lists the seconds between attempts: after the n-th failed attempt the
 next one waits schedule[n-1] seconds (moved by up to ±JITTER_FRACTION so that a burst

@@ -1,4 +1,4 @@
-"""What one attempt's result means (DESIGN.md "Delivery rules"), as plain data.
+"""What one attempt's result means (docs/vendors.md, the error table), as plain data.
 
 2xx succeeds. A VendorError says itself whether it is retryable (timeouts, connection
 errors, 408, 425, 429, 500, 502, 503, 504) or permanent (other 4xx and 5xx, 410); a

@@ -1,4 +1,4 @@
-"""FoxOMS rest-hook subscriptions (`/resthook`, vendors.md 1.6): list, subscribe, delete,
+"""FoxOMS rest-hook subscriptions (`/resthook`, docs/vendors.md "FoxOMS"): list, subscribe, delete,
 and `sync` them with the `events` of our foxoms source, through FoxOMSClient.
 
 FoxOMS allows 1 request per second and answers 429 above it. The client neither waits nor

@@ -1,4 +1,4 @@
-"""One filter condition, applied to the values a path reached (DESIGN.md "Filter operators").
+"""One filter condition, applied to the values a path reached (docs/routes.md "Filters").
 
 A condition is a scalar (equality) or a dict of operators, all of which must hold.
 `values` is what handlers.routing.paths.resolve found: [] means the field is missing,

@@ -2,7 +2,8 @@
 
 A delivery's id is deterministic: `<event id>:<route id>:<action id>`, so routing an
 event twice creates nothing twice. Hash fields: id, event_id, route_id, action_id,
-call, vendor, args (JSON, rendered), status, attempts (count), next_attempt_at,
+call, vendor, args (JSON, rendered), status, attempts (count), schedule_from (the
+attempts made before the current retry schedule began: a replay sets it), next_attempt_at,
 last_status, last_error, error_class, record_failures (JSON list), state (JSON),
 created_at, updated_at. Attempts are JSON objects in a list beside the hash.
 """
@@ -72,6 +73,7 @@ def decode_delivery(fields):
     for name, default in JSON_FIELDS.items():
         delivery[name] = loads(delivery.get(name), default)
     delivery["attempts"] = int(delivery.get("attempts") or 0)
+    delivery["schedule_from"] = int(delivery.get("schedule_from") or 0)
     return delivery
 
 

@@ -15,6 +15,7 @@ Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the mo
              hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
 Admin:       hooks:admin_failures:<client address>  string: wrong admin tokens in the window (60 s)
+Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
 """
 PREFIX = "hooks"
 

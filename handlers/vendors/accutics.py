@@ -1,4 +1,4 @@
-"""Accutics Open API (vendors.md section 5): a JWT bearer, `{data, meta}` and `{error:{code}}`.
+"""Accutics Open API (docs/vendors.md "Accutics"): a JWT bearer, `{data, meta}` and `{error:{code}}`.
 
 No base URL or endpoints are published: ACCUTICS_BASE_URL is required, and the only operation
 is the generic `request()`. Errors are read by HTTP status plus `error.code`; lists page with

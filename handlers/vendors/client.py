@@ -30,7 +30,7 @@ from handlers.vendors.base import (
 from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})  # DESIGN.md "Delivery rules"; the rest fail
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})  # docs/routes.md "Delivery rules"; the rest fail
 IDEMPOTENT_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}
 REQUEST_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -77,7 +77,7 @@ class VendorAnswer:
 
 
 def error_for_status(status, message, **details):
-    """One mapping for every vendor and for the delivery verdict (DESIGN.md "Delivery rules"):
+    """One mapping for every vendor and for the delivery verdict (docs/routes.md "Delivery rules"):
     408, 425, 429, 500, 502, 503, 504 are retryable; every other status is permanent."""
     if status == 429:
         return VendorRateLimited(message, status=status, **details)

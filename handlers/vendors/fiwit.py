@@ -1,4 +1,4 @@
-"""Fiwit API (vendors.md section 3): `Authorization: <key>` (no scheme), `Accept: application/json`.
+"""Fiwit API (docs/vendors.md "Fiwit"): `Authorization: <key>` (no scheme), `Accept: application/json`.
 
 POST `/tickets/` and `/assets/` create (trailing slash as documented), PATCH `/<res>/<id>`
 updates; both answer the bare record.

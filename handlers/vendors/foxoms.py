@@ -1,4 +1,4 @@
-"""FoxOMS REST API v1 (vendors.md section 1): one record per write, `?id=` addressing.
+"""FoxOMS REST API v1 (docs/vendors.md "FoxOMS"): one record per write, `?id=` addressing.
 
 Auth `Authorization: Bearer <token>`; writes answer `{"status":{"success":true,"id":"20189"}}`
 (id a string, an int on some deletes, or absent); lists page with `page`/`limit` into

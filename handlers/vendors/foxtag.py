@@ -1,4 +1,4 @@
-"""Foxtag.io public API (vendors.md section 4): list bodies, 100 per POST, `with_errors` at 200.
+"""Foxtag.io public API (docs/vendors.md "Foxtag"): list bodies, 100 per POST, `with_errors` at 200.
 
 `Authorization: Bearer <key>` and `Accept: application/json` on every request (else 406).
 POST /<resource> upserts a list (with `id` updates, without creates); more than 100 objects

@@ -1,4 +1,4 @@
-"""IT Glue API (vendors.md section 2): JSON:API bodies, `x-api-key`, nested organization routes.
+"""IT Glue API (docs/vendors.md "IT Glue"): JSON:API bodies, `x-api-key`, nested organization routes.
 
 Bodies are `{"data": {"type": <kebab-case type>, "attributes": {...}}}` sent as
 `application/vnd.api+json`; the target id goes in the URL, never in `data.id`. With an

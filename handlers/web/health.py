@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 
 from handlers.delivery.ratelimit import limit_setting_problems
 from handlers.redis_health import readiness
+from handlers.sandbox.status import readiness_warnings
 
 blueprint = Blueprint("health", __name__)
 RULES_NOT_USABLE = "rules: the routes file is not usable (details: the logs, `flask routes check`, GET /api/routes)"
@@ -30,10 +31,10 @@ def readyz():
         reasons.append(RULES_NOT_USABLE)
     reasons.extend(f"config: {problem}" for problem in limit_setting_problems(current_app.config))
     if reasons:
-        response = jsonify(status="unavailable", reasons=reasons, warnings=warnings)
+        response = jsonify(status="unavailable", reasons=reasons, warnings=warnings + readiness_warnings(current_app))
         response.status_code = 503
         return response
-    return jsonify(status="ready", warnings=warnings)
+    return jsonify(status="ready", warnings=warnings + readiness_warnings(current_app))
 
 
 def init_app(app):

@@ -1,52 +1,52 @@
-"""Pytest fixtures for the vendor simulators.
+"""Pytest fixtures for the vendor sandbox servers (handlers/sandbox/), used as simulators.
 
 Use from a test module with `from tests.simulators.plugin import foxoms_sim  # noqa: F401`,
 or for every test with `pytest_plugins = ["tests.simulators.plugin"]` in conftest.py.
-Each fixture starts a fresh simulator on 127.0.0.1 (ephemeral port) and stops it after.
+Each fixture starts a fresh server on 127.0.0.1 (ephemeral port) and stops it after.
 """
-import importlib
-
 import pytest
 
-
-def _simulator(module, class_name, **options):
-    simulator_class = getattr(importlib.import_module(f"tests.simulators.{module}"), class_name)
-    return simulator_class(**options)
+from handlers.sandbox.accutics import AccuticsSimulator
+from handlers.sandbox.fiwit import FiwitSimulator
+from handlers.sandbox.foxoms import FoxOMSSimulator
+from handlers.sandbox.foxtag import FoxtagSimulator
+from handlers.sandbox.itglue import ITGlueSimulator
+from handlers.sandbox.receiver import ReceiverSimulator
 
 
 @pytest.fixture
 def foxoms_sim():
     """FoxOMS at `.url` (…/v1), token `.token`, 1 request/second (sim.set_rate_limit(None) to lift)."""
-    with _simulator("foxoms", "FoxOMSSimulator") as sim:
+    with FoxOMSSimulator() as sim:
         yield sim
 
 
 @pytest.fixture
 def itglue_sim():
-    with _simulator("itglue", "ITGlueSimulator") as sim:
+    with ITGlueSimulator() as sim:
         yield sim
 
 
 @pytest.fixture
 def fiwit_sim():
-    with _simulator("fiwit", "FiwitSimulator") as sim:
+    with FiwitSimulator() as sim:
         yield sim
 
 
 @pytest.fixture
 def foxtag_sim():
-    with _simulator("foxtag", "FoxtagSimulator") as sim:
+    with FoxtagSimulator() as sim:
         yield sim
 
 
 @pytest.fixture
 def accutics_sim():
-    with _simulator("accutics", "AccuticsSimulator") as sim:
+    with AccuticsSimulator() as sim:
         yield sim
 
 
 @pytest.fixture
 def http_sim():
     """A generic HTTPS-like receiver for http.post: records requests, answers 200."""
-    with _simulator("receiver", "ReceiverSimulator") as sim:
+    with ReceiverSimulator() as sim:
         yield sim

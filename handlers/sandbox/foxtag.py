@@ -1,4 +1,4 @@
-"""Foxtag.io public API simulator (vendors.md section 4), under `/api/v1/public`.
+"""Foxtag.io public API simulator (docs/vendors.md "Foxtag"), under `/api/v1/public`.
 
 Enforces: `Authorization: Bearer <key>` (else 401); `Accept: application/json` or `*/*`,
 or a `.json` path suffix (else 406); POST bodies are lists of at most 100 objects (else 422
@@ -13,7 +13,7 @@ The 4xx body is not documented: `{"error": "..."}` here.
 import itertools
 import uuid
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "9d819a.4aD3CkTdp-PiDoBLFAi9gzRUsS83cIo5xwKgfA85lRE"
 MAX_ELEMENTS = 100

@@ -1,4 +1,4 @@
-"""Fiwit API simulator (vendors.md section 3).
+"""Fiwit API simulator (docs/vendors.md "Fiwit").
 
 Enforces: `Authorization: <key>` with no scheme (else 401); `Accept: application/json`
 (documented as required on every request; the 406 answer is inferred); POST `/tickets/`,
@@ -11,7 +11,7 @@ import itertools
 import re
 import uuid
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "fiwit-test-api-key"
 ROUTE = re.compile(r"^/(?P<res>tickets|assets)/?(?P<id>\d+)?$")

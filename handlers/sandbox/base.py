@@ -9,6 +9,8 @@ base class records every request and lets a test switch faults on:
     sim.malformed_next(kind="html")         # 200 with HTML / "" / truncated JSON
 
 Faults act like a proxy in front of the vendor: they apply before the auth check.
+`recorder(vendor, record)`, when given, is called with every answered request (the
+sandbox under `make run` writes them to Redis: handlers/sandbox/calls.py).
 """
 import argparse
 import json
@@ -85,6 +87,7 @@ class Simulator:
     path_prefix = ""  # e.g. "/v1": part of .url, stripped before dispatch
 
     def __init__(self, host="127.0.0.1", port=0, rate_limit=None):
+        self.recorder = None  # callable(vendor, RecordedRequest), called after each answer
         self.host = host
         self.requested_port = port
         self.requests: list[RecordedRequest] = []
@@ -204,6 +207,8 @@ class Simulator:
             self.requests.append(record)
         response = self._answer(request, record)
         record.answered = response.status_code
+        if self.recorder is not None:
+            self.recorder(self.vendor, record)
         return response(environ, start_response)
 
     def _next_fault(self):
@@ -249,7 +254,7 @@ def parse_rate(text):
 
 
 def serve_main(simulator_class, argv=None, **defaults):
-    """`python -m tests.simulators.<vendor> --port N`: run one simulator until Ctrl-C."""
+    """`python -m handlers.sandbox.<vendor> --port N`: run one simulator until Ctrl-C."""
     parser = argparse.ArgumentParser(description=f"{simulator_class.vendor} simulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -1,4 +1,4 @@
-"""IT Glue API simulator (vendors.md section 2).
+"""IT Glue API simulator (docs/vendors.md "IT Glue").
 
 Enforces: `x-api-key` (else 401 with a JSON:API `errors[]` body); a body needs
 `Content-Type: application/vnd.api+json` (else 415); 3000 requests per 5 minutes (else 429;
@@ -13,7 +13,7 @@ The error body and the paging `meta` (`current-page`, `next-page`, `total-pages`
 import itertools
 import re
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_KEY = "ITG.test-api-key"
 NEEDS_ORGANIZATION = {"configurations", "contacts", "locations", "passwords", "flexible_assets"}

@@ -2,7 +2,7 @@
 
 `sim.answer(status, body)` changes the normal answer; the base class faults apply too.
 """
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 
 class ReceiverSimulator(Simulator):

@@ -1,4 +1,4 @@
-"""Accutics Open API simulator (vendors.md section 5).
+"""Accutics Open API simulator (docs/vendors.md "Accutics").
 
 The document has no endpoints: `/campaigns` (index, show, create) is invented to carry the
 documented envelopes. Enforces: `Authorization` missing or empty -> 401
@@ -13,7 +13,7 @@ import itertools
 import re
 from urllib.parse import urlencode
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGktdXNlciJ9.c2ltdWxhdG9yLXNpZ25hdHVyZQ"
 ROUTE = re.compile(r"^/campaigns(?:/(?P<id>\d+))?$")

@@ -1,4 +1,4 @@
-"""FoxOMS REST API v1 simulator (vendors.md section 1).
+"""FoxOMS REST API v1 simulator (docs/vendors.md "FoxOMS").
 
 Enforces: `Authorization: Bearer <token>` or `?access_token=` (else 401); 429 above
 1 request/second by default (`rate_limit=(n, seconds)`, None to switch off); module CRUD
@@ -21,7 +21,7 @@ import time
 
 import requests
 
-from tests.simulators.base import Simulator, json_response, serve_main
+from handlers.sandbox.base import Simulator, json_response, serve_main
 
 DEFAULT_TOKEN = "foxoms-test-api-token"
 
