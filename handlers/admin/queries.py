@@ -5,6 +5,7 @@ from handlers.admin.redact import redact
 from handlers.inbound.headers import safe_headers
 from handlers.store.codec import iso
 from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
+from handlers.store.entities import entity_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event
 from handlers.store.keys import key
 
@@ -22,8 +23,11 @@ def _hashes(redis_client, keys, names):
 
 
 def list_events(redis_client, limit, cursor=None, status=None, source=None, event=None,
-                max_scanned=MAX_SCANNED):
-    """{"events": [summary, ...], "next_cursor"}: newest first; filters are exact matches."""
+                entity=None, since=None, until=None, max_scanned=MAX_SCANNED):
+    """{"events": [summary, ...], "next_cursor"}: newest first; filters are exact matches.
+
+    `entity` (a record id, e.g. booking:933894) walks that record's index instead of every
+    event; `since`/`until` (epoch seconds, inclusive) bound the walk by received time."""
     wanted = {name: value for name, value in (("status", status), ("source", source), ("name", event)) if value}
 
     def load(rows):
@@ -32,7 +36,8 @@ def list_events(redis_client, limit, cursor=None, status=None, source=None, even
     def keep(record):
         return all(record.get(name) == value for name, value in wanted.items())
 
-    events, next_cursor = page(redis_client, EVENTS_INDEX, load, keep, limit, cursor, max_scanned)
+    index = entity_key(entity) if entity else EVENTS_INDEX
+    events, next_cursor = page(redis_client, index, load, keep, limit, cursor, max_scanned, since, until)
     for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
         summary["deliveries"] = counts
     return {"events": events, "next_cursor": next_cursor}
