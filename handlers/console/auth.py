@@ -86,7 +86,7 @@ def gate():
     if request.endpoint in PUBLIC_ENDPOINTS or logged_in():
         return None
     session.pop("admin", None)
-    return redirect(url_for("console.login", next=request.full_path if request.method == "GET" else None))
+    return redirect(url_for("console.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 @blueprint.app_context_processor

@@ -11,6 +11,9 @@ from handlers.routing.explain import explain, stored_payload
 from handlers.routing.listing import public_rules
 from handlers.web.routes_api import loaded_rules
 
+WHY_NOT = {"source": "it listens to another source", "event": "the event name matches none of its `events`",
+           "filter": "its filter does not match at"}
+
 
 def _page(form=None, result=None, problems=None, status=200):
     shown = public_rules(loaded_rules(), current_app.config)
@@ -18,7 +21,7 @@ def _page(form=None, result=None, problems=None, status=200):
                    for route in shown["routes"]]
     return render_template("console/routes.html", rules=shown, routes_yaml=routes_yaml,
                            form=form or {"source": "", "event": "", "payload": "{}"},
-                           result=result, problems=problems or {}), status
+                           result=result, problems=problems or {}, why_not=WHY_NOT), status
 
 
 @blueprint.get("/routes")
