@@ -29,15 +29,18 @@ def list_events(redis_client, limit, cursor=None, status=None, source=None, even
     `entity` (a record id, e.g. booking:933894) walks that record's index instead of every
     event; `since`/`until` (epoch seconds, inclusive) bound the walk by received time."""
     wanted = {name: value for name, value in (("status", status), ("source", source), ("name", event)) if value}
+    scanned_fields = ("id", *wanted) if wanted else SUMMARY_FIELDS  # a filter reads only what it compares
 
     def load(rows):
-        return _hashes(redis_client, [event_key(member) for member, _ in rows], SUMMARY_FIELDS)
+        return _hashes(redis_client, [event_key(member) for member, _ in rows], scanned_fields)
 
     def keep(record):
         return all(record.get(name) == value for name, value in wanted.items())
 
     index = entity_key(entity) if entity else EVENTS_INDEX
     events, next_cursor = page(redis_client, index, load, keep, limit, cursor, max_scanned, since, until)
+    if wanted:
+        events = [e for e in _hashes(redis_client, [event_key(e["id"]) for e in events], SUMMARY_FIELDS) if e]
     for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
         summary["deliveries"] = counts
     return {"events": events, "next_cursor": next_cursor}

@@ -17,7 +17,7 @@ class Chart:
     title: str
     series: list = field(default_factory=list)   # [(name, "x,y x,y ...", total)]
     y_max: int = 0
-    x_labels: list = field(default_factory=list)  # [(x, "HH:MM")]
+    x_labels: list = field(default_factory=list)  # [(x, "HH:MM", text-anchor)]
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -38,6 +38,7 @@ def line_chart(title, starts, series):
         chart.series.append((name, points, sum(values)))
     for tick in range(X_TICKS + 1):
         index = min(count - 1, round(tick * (count - 1) / X_TICKS))
+        anchor = "start" if tick == 0 else ("end" if tick == X_TICKS else "middle")
         if count:
-            chart.x_labels.append((round(LEFT + index * step), iso(starts[index])[11:16]))
+            chart.x_labels.append((round(LEFT + index * step), iso(starts[index])[11:16], anchor))
     return chart
