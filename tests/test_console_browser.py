@@ -8,6 +8,7 @@ Set CONSOLE_SCREENSHOTS=docs/console to save a screenshot of each main page.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -149,6 +150,12 @@ def page(chromium, service):
     assert tab.outside_requests == [], "the console asked for something outside the service"
 
 
+def expect(target):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
 def log_in(page, token=ADMIN_TOKEN):
     page.goto("/console/login")
     page.fill("input[name=token]", token)
@@ -183,11 +190,11 @@ def test_nothing_is_visible_before_login(page):
 
 def test_a_wrong_token_is_refused_and_the_right_one_logs_in(page):
     log_in(page, "wrong-token")
-    assert page.locator("[role=alert]").inner_text() == "That is not the admin token."
+    expect(page.locator("[role=alert]")).to_have_text("That is not the admin token.")
     log_in(page)
-    assert page.locator("h1").inner_text() == "Overview"
+    expect(page.locator("h1")).to_have_text("Overview")
     page.click("text=Log out")
-    assert page.url.endswith("/console/login")
+    expect(page).to_have_url(re.compile(r"/console/login$"))
     page.goto("/console/events")
     assert page.url.split("?")[0].endswith("/console/login")
 
@@ -198,18 +205,23 @@ def test_an_event_is_found_by_record_id_and_opened_with_its_attempts(page, servi
     post_booking(service, {"id": 933895, "name": "Another"})
     wait_for_status(service, event_id, "completed")
     log_in(page)
+    expect(page.locator("h1")).to_have_text("Overview")
     screenshot(page, "overview")
     page.click("nav >> text=Events")
+    expect(page.locator("h1")).to_have_text("Events")
     page.fill("input[name=entity]", "booking 933894")
     page.click("button:has-text(\"Search\")")
+    expect(page).to_have_url(re.compile(r"entity=booking\+933894"))
     rows = page.locator("tbody tr")
-    assert rows.count() == 1 and event_id in rows.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(event_id)
     screenshot(page, "events")
     page.click(f"text={event_id}")
-    assert page.locator("h1").inner_text() == f"Event {event_id}"
-    assert "Fiwit gala" in page.locator("pre.payload").inner_text()
-    attempt = page.locator(".timeline li").first.inner_text()
-    assert "#1" in attempt and "HTTP 200" in attempt and "succeeded" in attempt
+    expect(page.locator("h1")).to_have_text(f"Event {event_id}")
+    expect(page.locator("pre.payload")).to_contain_text("Fiwit gala")
+    attempt = page.locator(".timeline li").first
+    for text in ("#1", "HTTP 200", "succeeded"):
+        expect(attempt).to_contain_text(text)
     screenshot(page, "event")
 
 
@@ -219,34 +231,38 @@ def test_a_dead_letter_is_replayed_from_the_ui_and_a_forged_post_is_refused(page
     wait_for_status(service, event_id, "failed")
     delivery_id = f"{event_id}:to-receiver:post"
     log_in(page)
+    expect(page.locator("h1")).to_have_text("Overview")
     forged = page.request.post(f"/console/dead-letters/{delivery_id}/replay", form={"route": ""})
     assert forged.status == 400 and "CSRF" in forged.text()
     assert service["redis"].hget(f"hooks:delivery:{delivery_id}", "status") == "dead"
     page.goto("/console/dead-letters")
     row = page.locator("tbody tr", has_text=event_id)
-    assert "HTTP 400" in row.inner_text()
+    expect(row).to_contain_text("HTTP 400")
     screenshot(page, "dead-letters")
     service["receiver"].failing = False
     row.locator("button", has_text="Replay").click()
-    assert f"Replayed {delivery_id}" in page.locator("[role=status]").inner_text()
+    expect(page.locator("[role=status]")).to_contain_text(f"Replayed {delivery_id}")
     wait_for_status(service, event_id, "completed")
     page.goto(f"/console/events/{event_id}")
     timeline = page.locator(".timeline li")
-    assert timeline.count() == 2 and "HTTP 200" in timeline.nth(1).inner_text()
+    expect(timeline).to_have_count(2)
+    expect(timeline.nth(1)).to_contain_text("HTTP 200")
 
 
 def test_explain_from_the_form(page):
     log_in(page)
     page.click("nav >> text=Routes")
+    expect(page.locator("h1")).to_have_text("Routes")
     page.select_option("select[name=source]", "foxoms")
     page.fill("input[name=event]", "bookingCreated")
     page.fill("textarea[name=payload]", '{"data": {"id": 1, "name": "Explained"}}')
     page.click("button:has-text(\"Explain\")")
-    result = page.locator("#explain-result").inner_text()
-    assert "Matched (1)" in result and "to-receiver" in result and "Explained" in result
+    result = page.locator("#explain-result")
+    for text in ("Matched (1)", "to-receiver", "Explained"):
+        expect(result).to_contain_text(text)
     screenshot(page, "routes")
     page.click("nav >> text=Vendors")
-    assert "foxoms" in page.locator("table").inner_text()
+    expect(page.locator("table")).to_contain_text("foxoms")
     screenshot(page, "vendors")
 
 
@@ -254,8 +270,9 @@ def test_a_script_in_a_payload_does_not_run(page, service):
     event_id = post_booking(service, {"id": 666, "name": SCRIPT_PAYLOAD})
     wait_for_status(service, event_id, "completed")
     log_in(page)
+    expect(page.locator("h1")).to_have_text("Overview")
     page.goto(f"/console/events/{event_id}")
-    assert SCRIPT_PAYLOAD in page.locator("pre.payload").inner_text()
+    expect(page.locator("pre.payload")).to_contain_text(SCRIPT_PAYLOAD)
     page.goto("/console/events?entity=booking:666")
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.dialogs == []
