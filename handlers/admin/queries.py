@@ -1,6 +1,7 @@
 """Read-only views of stored events and dead letters, shaped for the admin API and CLI."""
 from handlers.admin.cursor import MAX_SCANNED, page
 from handlers.admin.errors import NotFound
+from handlers.admin.event_filter import matches
 from handlers.admin.redact import redact
 from handlers.inbound.headers import safe_headers
 from handlers.store.codec import iso
@@ -29,17 +30,19 @@ def list_events(redis_client, limit, cursor=None, status=None, source=None, even
     `entity` (a record id, e.g. booking:933894) walks that record's index instead of every
     event; `since`/`until` (epoch seconds, inclusive) bound the walk by received time."""
     wanted = {name: value for name, value in (("status", status), ("source", source), ("name", event)) if value}
-    scanned_fields = ("id", *wanted) if wanted else SUMMARY_FIELDS  # a filter reads only what it compares
 
     def load(rows):
-        return _hashes(redis_client, [event_key(member) for member, _ in rows], scanned_fields)
+        keys = [event_key(member) for member, _ in rows]
+        if not wanted:
+            return _hashes(redis_client, keys, SUMMARY_FIELDS)
+        return [{"id": member} if hit else None for (member, _), hit in zip(rows, matches(redis_client, keys, wanted))]
 
     def keep(record):
-        return all(record.get(name) == value for name, value in wanted.items())
+        return True  # a filtered load keeps only the matches
 
     index = entity_key(entity) if entity else EVENTS_INDEX
     events, next_cursor = page(redis_client, index, load, keep, limit, cursor, max_scanned, since, until)
-    if wanted:
+    if wanted:  # the summaries of the matches only
         events = [e for e in _hashes(redis_client, [event_key(e["id"]) for e in events], SUMMARY_FIELDS) if e]
     for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
         summary["deliveries"] = counts
