@@ -1,5 +1,6 @@
 """The console (/console) with Flask's test client, a real Redis and, where work must run,
 a real Celery worker and a loopback HTTP endpoint."""
+import re
 import time
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from handlers.delivery.ratelimit import cooldown_key, window_key
 from handlers.store.deliveries import get_delivery, update_delivery
 from handlers.store.events import get_event
-from tests.admin_helpers import DEAD, make_delivery, make_event, queued_messages
+from tests.admin_helpers import DEAD, RETRIES, make_delivery, make_event, queued_messages
 from tests.conftest import HOOK_ROUTES, MINIMAL_ROUTES
 from tests.console_helpers import ADMIN_TOKEN, csrf, csrf_from, login
 
@@ -328,3 +329,17 @@ def test_overview_charts_read_the_counters(logged_in, redis_client):
     assert "received <b>3</b>" in legend and "completed <b>2</b>" in legend and "failed <b>1</b>" in legend
     assert "<svg" in page and "polyline" in page
     assert "FIWIT_API_KEY" in page  # a vendor without credentials is listed, labelled
+
+
+def test_overview_shows_the_live_numbers(logged_in, redis_client):
+    event_id = make_event(redis_client, status="routed")
+    late = make_delivery(redis_client, event_id, action_id="late", status="retrying")
+    soon = make_delivery(redis_client, event_id, action_id="soon", status="retrying")
+    redis_client.zadd(RETRIES, {late: time.time() - 90, soon: time.time() + 600})
+    make_delivery(redis_client, event_id, action_id="gone", status="dead")
+    redis_client.rpush("celery", "m1", "m2", "m3")
+    page = html(logged_in.get("/console/"))
+    numbers = {label: value for label, value in re.findall(r"<dt>([^<]+)</dt><dd>(?:<a[^>]*>)?([^<]+)", page)}
+    assert numbers["Queue depth"] == "3" and numbers["Retries scheduled"] == "2" and numbers["Dead letters"] == "1"
+    assert numbers["Oldest waiting delivery"] == late
+    assert f'href="/console/events/{event_id}"' in page and "overdue by" in page

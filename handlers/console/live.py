@@ -7,12 +7,11 @@ import time
 
 from handlers import actions as action_registry
 from handlers.admin.gauges import CELERY_QUEUE
+from handlers.delivery.leases import DEAD, INFLIGHT, RETRIES
 from handlers.delivery.ratelimit import VendorLimits, cooldown_key, stretched_window, window_key
 from handlers.store.codec import iso
+from handlers.store.deliveries import delivery_key
 from handlers.store.events import EVENTS_INDEX
-from handlers.store.keys import key
-
-RETRIES, DEAD, INFLIGHT = key("retries"), key("dead"), key("inflight")
 
 
 def live_numbers(redis_client, now_ts=None):
@@ -28,7 +27,7 @@ def live_numbers(redis_client, now_ts=None):
     waiting = None
     if oldest:
         delivery_id, due = oldest[0]
-        waiting = {"delivery_id": delivery_id, "event_id": delivery_id.split(":", 1)[0],
+        waiting = {"delivery_id": delivery_id, "event_id": redis_client.hget(delivery_key(delivery_id), "event_id"),
                    "due_at": iso(due), "overdue_seconds": max(0, int(now_ts - due))}
     return {"queue_depth": depth, "retries_scheduled": retries, "dead_letters": dead,
             "in_flight": inflight, "events_stored": stored, "oldest_waiting": waiting}
