@@ -2,8 +2,8 @@
 
 For each event received before the cutoff: its hash, its deliveries set, each delivery's
 hash, attempts list and lease token, and the deliveries' entries in hooks:dead, hooks:retries and
-hooks:inflight; then its entries in the events index and its record id's index. Work goes in batches, one
-transaction each, oldest first, so a crash mid-way leaves only whole events behind.
+hooks:inflight; then its entries in the events index and in its record id's index. Work
+goes in batches, one transaction each, oldest first, so a crash mid-way leaves only whole events behind.
 Dedupe keys are not touched: they expire on their own after 24 hours.
 A retention of 0 days (or less) keeps everything.
 """

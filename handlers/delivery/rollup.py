@@ -35,7 +35,8 @@ def event_status_for(delivery_statuses):
 
 
 # KEYS: event hash, its deliveries set, this minute's event counters. ARGV: delivery key
-# prefix, updated_at, the counters' TTL, the rolled-up statuses. Returns the event's status after the call (nil: no such event).
+# prefix, updated_at, the counters' TTL, the rolled-up statuses. Returns the event's
+# status after the call (nil: no such event); a change of status is counted.
 _ROLLUP = """
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return nil end
