@@ -3,7 +3,7 @@ import logging
 
 from flask import Flask
 
-from handlers import errors, settings
+from handlers import console, errors, settings
 from handlers.delivery.ratelimit import limit_setting_problems
 from handlers.redact import install_log_filters, redact_url
 from handlers.redis_client import client_from_url, resolve_url
@@ -42,6 +42,7 @@ def create_app(test_config=None):
     admin_cli.init_app(app)
     sandbox_api.init_app(app)
     sandbox_cli.init_app(app)
+    console.init_app(app)
     celery_init_app(app)
     for problem in limit_setting_problems(app.config):
         app.logger.error("%s (deliveries to that vendor fail until it is fixed; /readyz answers 503)", problem)

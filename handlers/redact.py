@@ -74,6 +74,11 @@ def known_secrets(config, rules=None):
     return config_secrets(config) + rules_secrets(rules)
 
 
+def app_secrets(app):
+    """known_secrets of a Flask app: its config and its loaded rules (what every view hides)."""
+    return known_secrets(app.config, app.extensions.get("rules"))
+
+
 def arg_secrets(args):
     """Secret header values and signing secrets written into a delivery's args."""
     if not isinstance(args, dict):

@@ -6,6 +6,7 @@ DEFAULTS = {
     "ROUTES_FILE": "routes.yaml",
     "PUBLIC_BASE_URL": "http://localhost:5000",
     "ADMIN_TOKEN": None,
+    "SECRET_KEY": None,  # signs the console's session cookie; the console is off without it
     "FOXOMS_API_TOKEN": None,
     "FOXOMS_BASE_URL": "https://api.foxoms.com/v1",
     "ITGLUE_API_KEY": None,

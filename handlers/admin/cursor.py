@@ -45,17 +45,23 @@ def decode_cursor(cursor, member_shape=None):
     return score, member
 
 
-def iter_newest_first(redis_client, index_key, after=None, chunk_size=CHUNK_SIZE):
-    """Yield (member, score) from the newest down, strictly after the `after` position."""
-    max_score = "+inf" if after is None else repr(after[0])
+def iter_newest_first(redis_client, index_key, after=None, chunk_size=CHUNK_SIZE, since=None, until=None):
+    """Yield (member, score) from the newest down, strictly after the `after` position,
+    with since <= score <= until when given."""
+    max_score = "+inf" if until is None else repr(float(until))
+    if after is not None and (until is None or after[0] < float(until)):
+        max_score = repr(after[0])
+    min_score = "-inf" if since is None else repr(float(since))
+    pinned = after is not None
     offset = 0
     while True:
         rows = redis_client.zrevrangebyscore(
-            index_key, max_score, "-inf", start=offset, num=chunk_size, withscores=True
+            index_key, max_score, min_score, start=offset, num=chunk_size, withscores=True
         )
         if not rows:
             return
-        if max_score == "+inf":
+        if not pinned:
+            pinned = True
             # Pin the walk at the newest item so later arrivals cannot shift the offsets.
             max_score = repr(rows[0][1])
         offset += len(rows)
@@ -65,7 +71,7 @@ def iter_newest_first(redis_client, index_key, after=None, chunk_size=CHUNK_SIZE
             yield member, score
 
 
-def page(redis_client, index_key, load, keep, limit, after=None, max_scanned=MAX_SCANNED):
+def page(redis_client, index_key, load, keep, limit, after=None, max_scanned=MAX_SCANNED, since=None, until=None):
     """Up to `limit` records, newest first, and the cursor of the next page (None at the end).
 
     load(rows) turns a chunk of (member, score) rows into records (None for a member whose
@@ -75,7 +81,7 @@ def page(redis_client, index_key, load, keep, limit, after=None, max_scanned=MAX
     """
     found = []
     scanned = 0
-    walk = iter_newest_first(redis_client, index_key, after)
+    walk = iter_newest_first(redis_client, index_key, after, since=since, until=until)
     while True:
         rows = list(islice(walk, CHUNK_SIZE))
         if not rows:

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from handlers.admin.cursor import BadCursor, decode_cursor
 from handlers.admin.errors import InvalidBody, InvalidCursor, InvalidQuery
 from handlers.admin.ids import DELIVERY_ID, EVENT_ID
+from handlers.admin.moment import Moment
 from handlers.store.events import EVENT_STATUSES
 
 DEFAULT_LIMIT = 50
@@ -44,6 +45,9 @@ class EventListSchema(PageSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(EVENT_STATUSES))
     source = fields.String(load_default=None)
     event = fields.String(load_default=None)
+    entity = fields.String(load_default=None, validate=validate.Length(max=250))  # e.g. booking:933894
+    since = Moment(load_default=None)
+    until = Moment(load_default=None)
 
 
 class DeadLetterFilterSchema(Schema):

@@ -5,11 +5,13 @@ args hold the rendered ${VAR} values, and its errors and excerpts may quote them
 """
 from handlers.admin.cursor import MAX_SCANNED, page
 from handlers.admin.errors import NotFound
+from handlers.admin.event_filter import matches
 from handlers.admin.ids import require_event_id
 from handlers.inbound.headers import safe_headers
 from handlers.redact import scrub
 from handlers.store.codec import iso
 from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
+from handlers.store.entities import entity_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event
 from handlers.store.keys import key
 
@@ -27,17 +29,26 @@ def _hashes(redis_client, keys, names):
 
 
 def list_events(redis_client, limit, cursor=None, status=None, source=None, event=None,
-                max_scanned=MAX_SCANNED):
-    """{"events": [summary, ...], "next_cursor"}: newest first; filters are exact matches."""
+                entity=None, since=None, until=None, max_scanned=MAX_SCANNED):
+    """{"events": [summary, ...], "next_cursor"}: newest first; filters are exact matches.
+
+    `entity` (a record id, e.g. booking:933894) walks that record's index instead of every
+    event; `since`/`until` (epoch seconds, inclusive) bound the walk by received time."""
     wanted = {name: value for name, value in (("status", status), ("source", source), ("name", event)) if value}
 
     def load(rows):
-        return _hashes(redis_client, [event_key(member) for member, _ in rows], SUMMARY_FIELDS)
+        keys = [event_key(member) for member, _ in rows]
+        if not wanted:
+            return _hashes(redis_client, keys, SUMMARY_FIELDS)
+        return [{"id": member} if hit else None for (member, _), hit in zip(rows, matches(redis_client, keys, wanted))]
 
     def keep(record):
-        return all(record.get(name) == value for name, value in wanted.items())
+        return True  # a filtered load keeps only the matches
 
-    events, next_cursor = page(redis_client, EVENTS_INDEX, load, keep, limit, cursor, max_scanned)
+    index = entity_key(entity) if entity else EVENTS_INDEX
+    events, next_cursor = page(redis_client, index, load, keep, limit, cursor, max_scanned, since, until)
+    if wanted:  # the summaries of the matches only
+        events = [e for e in _hashes(redis_client, [event_key(e["id"]) for e in events], SUMMARY_FIELDS) if e]
     for summary, counts in zip(events, delivery_counts(redis_client, [e["id"] for e in events])):
         summary["next_attempt_at"] = counts.pop("next_attempt_at")
         summary["deliveries"] = counts
@@ -71,7 +82,7 @@ def delivery_counts(redis_client, event_ids):
     return answer
 
 
-def event_detail(redis_client, event_id, secrets=()):
+def event_detail(redis_client, event_id, *, secrets):
     """The event with its payload, safe headers and every delivery with every attempt."""
     require_event_id(event_id)
     event = get_event(redis_client, event_id)
@@ -118,7 +129,7 @@ def delivery_view(delivery, attempts, secrets=()):
 
 
 def list_dead_letters(redis_client, limit, cursor=None, route=None, vendor=None,
-                      max_scanned=MAX_SCANNED, secrets=()):
+                      max_scanned=MAX_SCANNED, *, secrets):
     """{"dead_letters": [...], "next_cursor"}: the most recently dead first."""
 
     def load(rows):

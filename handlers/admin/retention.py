@@ -2,13 +2,14 @@
 
 For each event received before the cutoff: its hash, its deliveries set, each delivery's
 hash, attempts list and lease token, and the deliveries' entries in hooks:dead, hooks:retries and
-hooks:inflight; then its entry in the events index. Work goes in batches, one
-transaction each, oldest first, so a crash mid-way leaves only whole events behind.
+hooks:inflight; then its entries in the events index and in its record id's index. Work
+goes in batches, one transaction each, oldest first, so a crash mid-way leaves only whole events behind.
 Dedupe keys are not touched: they expire on their own after 24 hours.
 A retention of 0 days (or less) keeps everything.
 """
 from handlers.store.codec import now
 from handlers.store.deliveries import attempts_key, delivery_key
+from handlers.store.entities import entity_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key
 from handlers.store.keys import key
 
@@ -46,7 +47,9 @@ def delete_events(redis_client, event_ids):
     reads = redis_client.pipeline(transaction=False)
     for event_id in event_ids:
         reads.smembers(deliveries_key(event_id))
-    delivery_ids = [d for members in reads.execute() for d in members]
+        reads.hget(event_key(event_id), "entity")
+    replies = reads.execute()
+    delivery_ids = [d for members in replies[0::2] for d in members]
 
     pipe = redis_client.pipeline(transaction=True)
     for event_id in event_ids:
@@ -56,5 +59,8 @@ def delete_events(redis_client, event_ids):
     if delivery_ids:
         for index in DELIVERY_INDEXES:
             pipe.zrem(index, *delivery_ids)
+    for event_id, entity in zip(event_ids, replies[1::2]):
+        if entity:
+            pipe.zrem(entity_key(entity), event_id)
     pipe.zrem(EVENTS_INDEX, *event_ids)
     pipe.execute()

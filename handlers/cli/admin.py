@@ -12,7 +12,7 @@ from handlers.admin.ids import DELIVERY_ID, EVENT_ID, require_replay_ids
 from handlers.admin.params import DEFAULT_LIMIT, MAX_LIMIT
 from handlers.admin.queries import list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
-from handlers.redact import known_secrets
+from handlers.redact import app_secrets
 from handlers.store.events import EVENT_STATUSES
 
 events_cli = AppGroup("events", help="Stored events.")
@@ -96,7 +96,7 @@ def dead_letters_list(route, vendor, limit, cursor, as_json):
     """Dead deliveries, most recent first: id, died at, call, attempts, last error."""
     redis_client, _ = _services()
     answer = list_dead_letters(redis_client, limit, _cursor(cursor, DELIVERY_ID), route=route, vendor=vendor,
-                               secrets=known_secrets(current_app.config, current_app.extensions.get("rules")))
+                               secrets=app_secrets(current_app))
     columns = (lambda d: d["delivery_id"], lambda d: d["died_at"], lambda d: d["call"],
                lambda d: f"{d['attempts']} attempts", lambda d: d["last_error"] or "")
     _print_page(answer, "dead_letters", columns, as_json)

@@ -22,6 +22,7 @@ from handlers.delivery.verdict import judge
 from handlers.redact import arg_secrets, config_secrets
 from handlers.store.codec import iso
 from handlers.store.deliveries import append_attempt, get_delivery, update_delivery
+from handlers.store.stats import count_delivery
 from handlers.vendors.base import PermanentVendorError
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def _settle(rt, delivery, state, verdict, status, now, due, lease_seconds):
         leases.bury(pipe, delivery_id, now)
     elif not rides_countdown(due - now):
         leases.park(pipe, delivery_id, due)
+    count_delivery(pipe, delivery["vendor"], status, now)
     pipe.execute()
     if status == "retrying" and rides_countdown(due - now):
         _send_later(rt, delivery_id, due - now, lease_seconds)

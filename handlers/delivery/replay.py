@@ -34,8 +34,9 @@ def replay_delivery(redis_client, celery_app, delivery_id,
     update_delivery(pipe, delivery_id, status="pending", next_attempt_at="", schedule_from=delivery["attempts"])
     pipe.zrem(leases.DEAD, delivery_id)
     pipe.execute()
-    token = leases.hold_for_message(redis_client, delivery_id, moment + lease_seconds)
-    deliver_sender(celery_app)(delivery_id, token)
+    # Re-open the event before queueing: a worker may finish (and roll the event up) at once.
     if redis_client.hget(event_key(delivery["event_id"]), "status") in FINISHED_EVENT_STATUSES:
         set_event_status(redis_client, delivery["event_id"], "routed")
+    token = leases.hold_for_message(redis_client, delivery_id, moment + lease_seconds)
+    deliver_sender(celery_app)(delivery_id, token)
     return delivery_id

@@ -14,6 +14,7 @@ from handlers.store import scripts
 from handlers.store.codec import iso, now
 from handlers.store.deliveries import delivery_key
 from handlers.store.events import deliveries_key, event_key
+from handlers.store.stats import STATS_TTL_SECONDS, events_stats_key, minute_of
 
 FINAL_DELIVERY_STATUSES = ("succeeded", "dead")
 ROLLED_UP_EVENT_STATUSES = ("routed", "completed", "partially_failed", "failed")
@@ -33,13 +34,14 @@ def event_status_for(delivery_statuses):
     return "partially_failed"
 
 
-# KEYS: event hash, its deliveries set. ARGV: delivery key prefix, updated_at, the
-# rolled-up statuses. Returns the event's status after the call (nil: no such event).
+# KEYS: event hash, its deliveries set, this minute's event counters. ARGV: delivery key
+# prefix, updated_at, the counters' TTL, the rolled-up statuses. Returns the event's
+# status after the call (nil: no such event); a change of status is counted.
 _ROLLUP = """
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return nil end
 local rolled_up = false
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   if ARGV[i] == current then rolled_up = true end
 end
 if not rolled_up then return current end
@@ -58,6 +60,8 @@ elseif dead then status = 'failed'
 else return current end
 if status ~= current then
   redis.call('HSET', KEYS[1], 'status', status, 'updated_at', ARGV[2])
+  redis.call('HINCRBY', KEYS[3], status, 1)
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
 return status
 """
@@ -65,6 +69,7 @@ return status
 
 def rollup_event(redis_client, event_id):
     """Recompute and store the event's status; returns the status it now has (or None)."""
-    keys = [event_key(event_id), deliveries_key(event_id)]
-    args = [delivery_key(""), iso(now()), *ROLLED_UP_EVENT_STATUSES]
+    moment = now()
+    keys = [event_key(event_id), deliveries_key(event_id), events_stats_key(minute_of(moment))]
+    args = [delivery_key(""), iso(moment), STATS_TTL_SECONDS, *ROLLED_UP_EVENT_STATUSES]
     return scripts.run(redis_client, _ROLLUP, keys, args)

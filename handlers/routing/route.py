@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from handlers.delivery.leases import DEAD as DEAD_LETTERS  # zset: dead delivery id -> time it died
 from handlers.delivery.rollup import rollup_event
 from handlers.redact import rules_secrets, scrub_text
+from handlers.routing.entity import entity_of
 from handlers.routing.match import match_routes
 from handlers.routing.templates import TemplateRenderError, render_args
 from handlers.store.codec import now
 from handlers.store.deliveries import (
     create_delivery, delivery_record, event_delivery_ids, get_delivery, update_delivery,
 )
+from handlers.store.entities import index_entity
 from handlers.store.events import get_event, set_event_status
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ def route_event(redis_client, rules, event_id, enqueue, max_bytes=None):
     if event is None:
         log.warning("routing: no event %s (expired or never stored)", event_id)
         return None
+    index_record_id(redis_client, rules, event)
     planned = plan_deliveries(rules, event, max_bytes)
     outcome = RoutingOutcome(event_id, event["status"])
     for item in planned:
@@ -101,6 +104,17 @@ def route_event(redis_client, rules, event_id, enqueue, max_bytes=None):
             enqueue(delivery_id)
             outcome.queued.append(delivery_id)
     return outcome
+
+
+def index_record_id(redis_client, rules, event):
+    """Add the event to the record-id index (`booking:933894`), once."""
+    source_type = (rules.source(event["source"]) or {}).get("type")
+    entity = entity_of(source_type, event["source"], event["name"], event["payload"])
+    if entity is None or event.get("entity") == entity:
+        return
+    pipe = redis_client.pipeline(transaction=True)
+    index_entity(pipe, entity, event["id"], event["received_ts"])
+    pipe.execute()
 
 
 def _new_status(current, outcome, all_delivery_ids):

@@ -8,6 +8,7 @@ import os
 
 from handlers.store.codec import dumps, iso, loads, now
 from handlers.store.keys import key
+from handlers.store.stats import count_event_status
 
 EVENT_STATUSES = ("received", "routed", "completed", "partially_failed", "failed", "ignored")
 JSON_FIELDS = ("payload", "headers")
@@ -71,4 +72,8 @@ def get_event(redis_client, event_id):
 def set_event_status(redis_client, event_id, status):
     if status not in EVENT_STATUSES:
         raise ValueError(f"unknown event status {status!r}")
-    redis_client.hset(event_key(event_id), mapping={"status": status, "updated_at": iso(now())})
+    pipe = redis_client.pipeline(transaction=True)
+    pipe.hset(event_key(event_id), mapping={"status": status, "updated_at": iso(now())})
+    if status != "received":  # arrivals are counted by the index; "received" again is a replay
+        count_event_status(pipe, status, now())
+    pipe.execute()

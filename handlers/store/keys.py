@@ -5,6 +5,8 @@ Events:      hooks:event:<id>                hash (id, source, name, received_at
              hooks:events                    sorted set of event ids by received_at
              hooks:event:<id>:deliveries     set of delivery ids
              hooks:dedupe:<source>:<key>     string: the first event's id (24 h)
+             hooks:events:entity:<entity>    sorted set: event ids by received_at, per record id
+                                             (e.g. booking:933894; handlers/store/entities.py)
 Deliveries:  hooks:delivery:<id>             hash
              hooks:delivery:<id>:attempts    list of JSON attempts
              hooks:retries                   sorted set: delivery id -> due time
@@ -13,6 +15,8 @@ Deliveries:  hooks:delivery:<id>             hash
              hooks:delivery:<id>:lease       string: token of the message/run owning the lease
 Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the moving window (ms)
              hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
+Console:     hooks:stats:events:<minute>     hash: event status -> count (25 h; store/stats.py)
+             hooks:stats:deliveries:<minute> hash: "<vendor>:<outcome>" -> count (25 h)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
 Admin:       hooks:admin_failures:<client address>  string: wrong admin tokens in the window (60 s)
 Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first

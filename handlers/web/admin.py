@@ -5,7 +5,7 @@ from handlers.admin import params
 from handlers.admin.ids import require_replay_ids
 from handlers.admin.queries import event_detail, list_dead_letters, list_events
 from handlers.admin.replay import replay_dead_letters, replay_event
-from handlers.redact import known_secrets
+from handlers.redact import app_secrets
 from handlers.web.admin_auth import admin_required
 
 blueprint = Blueprint("admin", __name__, url_prefix="/api")
@@ -20,7 +20,7 @@ def _celery():
 
 
 def _secrets():
-    return known_secrets(current_app.config, current_app.extensions.get("rules"))
+    return app_secrets(current_app)
 
 
 @blueprint.get("/events")
@@ -33,7 +33,7 @@ def events_index():
 @blueprint.get("/events/<event_id>")
 @admin_required
 def events_show(event_id):
-    return jsonify(event_detail(_redis(), event_id, _secrets()))
+    return jsonify(event_detail(_redis(), event_id, secrets=_secrets()))
 
 
 @blueprint.post("/events/<event_id>/replay")

@@ -1,0 +1,68 @@
+"""The overview's live numbers and each vendor's state, read from Redis at request time.
+
+Sandboxed vendors: there is no sandbox module yet, so the console lists the vendors whose
+credential setting is empty (their deliveries fail with VendorAuthError), labelled so.
+"""
+import time
+
+from handlers import actions as action_registry
+from handlers.admin.gauges import CELERY_QUEUE
+from handlers.delivery.leases import DEAD, INFLIGHT, RETRIES
+from handlers.delivery.ratelimit import VendorLimits, cooldown_key, stretched_window, window_key
+from handlers.store.codec import iso
+from handlers.store.deliveries import delivery_key
+from handlers.store.events import EVENTS_INDEX
+
+
+def live_numbers(redis_client, now_ts=None):
+    now_ts = time.time() if now_ts is None else now_ts
+    pipe = redis_client.pipeline(transaction=False)
+    pipe.llen(CELERY_QUEUE)
+    pipe.zcard(RETRIES)
+    pipe.zcard(DEAD)
+    pipe.zcard(INFLIGHT)
+    pipe.zcard(EVENTS_INDEX)
+    pipe.zrange(RETRIES, 0, 0, withscores=True)
+    depth, retries, dead, inflight, stored, oldest = pipe.execute()
+    waiting = None
+    if oldest:
+        delivery_id, due = oldest[0]
+        waiting = {"delivery_id": delivery_id, "event_id": redis_client.hget(delivery_key(delivery_id), "event_id"),
+                   "due_at": iso(due), "overdue_seconds": max(0, int(now_ts - due))}
+    return {"queue_depth": depth, "retries_scheduled": retries, "dead_letters": dead,
+            "in_flight": inflight, "events_stored": stored, "oldest_waiting": waiting}
+
+
+def vendor_names():
+    """Every vendor an action can call, sorted, with the setting holding its credential."""
+    found = {}
+    for action in action_registry.load_all().values():
+        client = getattr(action, "client_class", None)
+        needs = bool(client and getattr(client, "needs_credential", False) and client.credential_key)
+        found.setdefault(action.vendor, client.credential_key if needs else None)
+    return dict(sorted(found.items()))
+
+
+def vendor_states(redis_client, config):
+    """[{vendor, limit, used, window_seconds, cooldown_seconds, credential_setting, has_credential}]."""
+    limits = VendorLimits(redis_client, config, max_wait_seconds=0)
+    names = vendor_names()
+    now_ms = int(time.time() * 1000)
+    rows, pipe = [], redis_client.pipeline(transaction=False)
+    for vendor, credential_setting in names.items():
+        try:
+            limit, problem = limits.limit_for(vendor), None
+        except ValueError as exc:
+            limit, problem = None, str(exc)
+        window_ms = int(stretched_window(limit[1]) * 1000) if limit else 0
+        pipe.zcount(window_key(vendor), now_ms - window_ms, "+inf")
+        pipe.pttl(cooldown_key(vendor))
+        rows.append({"vendor": vendor, "limit": limit, "limit_problem": problem,
+                     "window_seconds": limit[1] if limit else None,
+                     "credential_setting": credential_setting,
+                     "has_credential": credential_setting is None or bool(config.get(credential_setting))})
+    replies = pipe.execute()
+    for row, used, cooldown_ms in zip(rows, replies[0::2], replies[1::2]):
+        row["used"] = used if row["limit"] else None
+        row["cooldown_seconds"] = round(cooldown_ms / 1000, 1) if cooldown_ms and cooldown_ms > 0 else 0
+    return rows
