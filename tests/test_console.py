@@ -343,3 +343,26 @@ def test_overview_shows_the_live_numbers(logged_in, redis_client):
     assert numbers["Queue depth"] == "3" and numbers["Retries scheduled"] == "2" and numbers["Dead letters"] == "1"
     assert numbers["Oldest waiting delivery"] == late
     assert f'href="/console/events/{event_id}"' in page and "overdue by" in page
+
+
+@pytest.mark.parametrize("path", ["/console/", "/console/events", "/console/dead-letters", "/console/routes",
+                                  "/console/vendors"])
+def test_every_page_announces_the_sandboxed_vendors(make_app, path):
+    app = make_app(HOOK_ROUTES.format(url="https://example.com/hook"), SECRET_KEY="console-test-key",
+                   VENDOR_SANDBOX="true", SANDBOX_VENDORS="fiwit,foxtag", FIWIT_API_KEY="generated")
+    client = app.test_client()
+    login(client)
+    page = html(client.get(path))
+    assert "Sandbox: fiwit, foxtag are served by the built-in sandbox" in page
+
+
+def test_no_sandbox_banner_without_the_sandbox(logged_in):
+    assert "built-in sandbox" not in html(logged_in.get("/console/events"))
+
+
+def test_wrong_tokens_at_the_login_are_throttled_like_the_admin_api(client):
+    """Past 20 wrong tokens a minute from one client the login answers 429; the right one still passes."""
+    answers = [login(client, token="wrong-token").status_code for _ in range(21)]
+    assert answers[:20] == [401] * 20
+    assert answers[20] == 429
+    assert login(client).status_code == 302

@@ -8,6 +8,7 @@ InvalidQuery (422) naming the field; a bad cursor alone is InvalidCursor (422
 """
 import json
 
+from werkzeug.datastructures import MultiDict
 from marshmallow import Schema, ValidationError, fields, validate
 
 from handlers.admin.cursor import BadCursor, decode_cursor
@@ -73,6 +74,8 @@ def single_values(args, body=None):
     """A query's MultiDict (and an optional body's fields) as one dict; InvalidQuery (422)
     naming each name given more than once in the query, or in the query and the body."""
     body = body or {}
+    if not isinstance(args, MultiDict):  # a plain mapping (built by our own code) has one value a name
+        args = MultiDict(args)
     repeated = sorted(name for name, values in args.lists() if len(values) > 1 or name in body)
     if repeated:
         raise InvalidQuery("a parameter is given more than once",

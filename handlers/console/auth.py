@@ -20,6 +20,7 @@ from wtforms.validators import ValidationError
 
 from handlers.console.blueprint import blueprint
 from handlers.errors import ServiceError
+from handlers.web.admin_auth import throttle_wrong_token
 
 SESSION_LIFETIME = timedelta(hours=12)
 PUBLIC_ENDPOINTS = ("console.login", "console.static")
@@ -111,6 +112,11 @@ def login():
     expected = current_app.config["ADMIN_TOKEN"]
     if not hmac.compare_digest(given.encode(), expected.encode()):
         current_app.logger.warning("console: wrong admin token from %s", request.remote_addr)
+        wait = throttle_wrong_token()  # the admin API's budget: 20 wrong tokens a minute a client
+        if wait is not None:
+            return render_template("console/login.html", next=request.form.get("next", ""),
+                                   error=f"Too many wrong tokens from here: try again in {wait} s."), 429, \
+                {"Retry-After": str(wait)}
         return render_template("console/login.html", next=request.form.get("next", ""),
                                error="That is not the admin token."), 401
     session.clear()

@@ -1,7 +1,9 @@
 """The console's one blueprint, shared by its page modules, and the headers every answer gets."""
 import json
 
-from flask import Blueprint
+from flask import Blueprint, current_app
+
+from handlers.sandbox.vendors import sandboxed_vendors
 
 blueprint = Blueprint("console", __name__, url_prefix="/console",
                       template_folder="templates", static_folder="static")
@@ -22,6 +24,12 @@ def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+@blueprint.context_processor
+def sandbox_banner():
+    """Every console page says which vendors the built-in sandbox serves."""
+    return {"sandboxed": sandboxed_vendors(current_app.config)}
 
 
 @blueprint.app_template_filter("pretty_json")

@@ -2,6 +2,7 @@
 POST /console/dead-letters/<delivery_id>/replay, and "replay all that match":
 GET /console/dead-letters/replay shows how many would be replayed, its form POSTs."""
 from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from handlers.admin import params
 from handlers.admin.queries import list_dead_letters
@@ -29,7 +30,7 @@ def _back(filters):
 
 @blueprint.get("/dead-letters")
 def dead_letters():
-    args = {name: value.strip() for name, value in request.args.items()}
+    args = MultiDict((name, value.strip()) for name, value in request.args.items(multi=True))
     args.setdefault("limit", str(PAGE_SIZE))
     query = params.load(params.dead_letter_list_schema, args)
     answer = list_dead_letters(_redis(), **query, secrets=app_secrets(current_app))

@@ -1,6 +1,7 @@
 """GET /console/events (filters, cursor pages, auto-refresh), GET /console/events/<id>,
 POST /console/events/<id>/replay (the whole event, or one delivery with `delivery`)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from handlers.admin import params
 from handlers.admin.queries import event_detail, list_events
@@ -22,7 +23,7 @@ def _redis():
 
 @blueprint.get("/events")
 def events():
-    args = {name: value.strip() for name, value in request.args.items() if name != "refresh"}
+    args = MultiDict((name, value.strip()) for name, value in request.args.items(multi=True) if name != "refresh")
     if args.get("entity"):
         args["entity"] = normalise_entity(args["entity"])
     args.setdefault("limit", str(PAGE_SIZE))

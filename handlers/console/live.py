@@ -1,7 +1,7 @@
 """The overview's live numbers and each vendor's state, read from Redis at request time.
 
-Sandboxed vendors: there is no sandbox module yet, so the console lists the vendors whose
-credential setting is empty (their deliveries fail with VendorAuthError), labelled so.
+Each vendor is reached through its credentials, through the built-in sandbox (make run,
+VENDOR_SANDBOX), or not at all (no credential and no sandbox: its deliveries fail).
 """
 import time
 
@@ -9,6 +9,7 @@ from handlers import actions as action_registry
 from handlers.admin.gauges import CELERY_QUEUE
 from handlers.delivery.leases import DEAD, INFLIGHT, RETRIES
 from handlers.delivery.ratelimit import VendorLimits, cooldown_key, stretched_window, window_key
+from handlers.sandbox.vendors import sandboxed_vendors
 from handlers.store.codec import iso
 from handlers.store.deliveries import delivery_key
 from handlers.store.events import EVENTS_INDEX
@@ -44,8 +45,10 @@ def vendor_names():
 
 
 def vendor_states(redis_client, config):
-    """[{vendor, limit, used, window_seconds, cooldown_seconds, credential_setting, has_credential}]."""
+    """[{vendor, limit, used, window_seconds, cooldown_seconds, credential_setting, has_credential,
+    sandboxed}]."""
     limits = VendorLimits(redis_client, config, max_wait_seconds=0)
+    sandboxed = set(sandboxed_vendors(config))
     names = vendor_names()
     now_ms = int(time.time() * 1000)
     rows, pipe = [], redis_client.pipeline(transaction=False)
@@ -60,7 +63,8 @@ def vendor_states(redis_client, config):
         rows.append({"vendor": vendor, "limit": limit, "limit_problem": problem,
                      "window_seconds": limit[1] if limit else None,
                      "credential_setting": credential_setting,
-                     "has_credential": credential_setting is None or bool(config.get(credential_setting))})
+                     "has_credential": credential_setting is None or bool(config.get(credential_setting)),
+                     "sandboxed": vendor in sandboxed})
     replies = pipe.execute()
     for row, used, cooldown_ms in zip(rows, replies[0::2], replies[1::2]):
         row["used"] = used if row["limit"] else None

@@ -20,4 +20,5 @@ def overview():
     states = vendor_states(redis_client, current_app.config)
     return render_template("console/overview.html", live=live_numbers(redis_client, now_ts),
                            event_chart=event_chart, vendor_charts=vendor_charts,
-                           unconfigured=[row for row in states if not row["has_credential"]])
+                           sandboxed_rows=[row for row in states if row["sandboxed"]],
+                           unconfigured=[row for row in states if not row["has_credential"] and not row["sandboxed"]])

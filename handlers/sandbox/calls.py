@@ -9,7 +9,7 @@ import logging
 
 import redis
 
-from handlers.secrets import is_secret_name
+from handlers.redact import is_secret_name
 from handlers.store.keys import key
 
 MAX_CALLS_PER_VENDOR = 1000

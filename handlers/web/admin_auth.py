@@ -41,13 +41,20 @@ def count_failure(redis_client, client_address):
     return failures, max(seconds_left, 1)
 
 
-def refuse_wrong_token():
-    """AdminUnauthorized (401), or TooManyRequests (429) past the client's failure budget."""
+def throttle_wrong_token():
+    """Count a wrong admin token from this client (API or console login): the seconds it
+    must wait when it is past its budget, else None."""
     try:
         failures, seconds_left = count_failure(current_app.extensions["redis"], request.remote_addr or "unknown")
     except (redis.RedisError, OSError):
-        failures = 0
-    if failures > MAX_FAILURES_PER_WINDOW:
+        return None
+    return seconds_left if failures > MAX_FAILURES_PER_WINDOW else None
+
+
+def refuse_wrong_token():
+    """AdminUnauthorized (401), or TooManyRequests (429) past the client's failure budget."""
+    seconds_left = throttle_wrong_token()
+    if seconds_left is not None:
         raise TooManyRequests(
             f"too many wrong admin tokens from this client: retry in {seconds_left} s", retry_after=seconds_left
         )
