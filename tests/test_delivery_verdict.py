@@ -1,4 +1,4 @@
-"""What an attempt's result means: one classification, the vendor client's (DESIGN.md
+"""What an attempt's result means: one classification, the vendor client's (docs/routes.md
 "Delivery rules": timeouts, connection errors, 408, 425, 429, 500, 502, 503, 504 retry;
 other 4xx and 5xx, and 410, are permanent)."""
 import pytest
