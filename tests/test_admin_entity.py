@@ -27,7 +27,10 @@ routes: []
     ("foxoms", "foxoms", "bookingCreated", {"name": "no id"}, None),
     ("foxoms", "foxoms", "bookingCreated", {"id": True}, None),
     ("foxoms", "foxoms", "bookingCreated", {"id": {"nested": 1}}, None),
-    ("foxoms", "foxoms", "BookingCreated", {"id": 1}, None),
+    ("foxoms", "foxoms", "BookingCreated", {"id": 1}, "booking:1"),  # the family as the schemas read it
+    ("foxoms", "foxoms", "workOrderUpdated", {"id": 5}, "workorder:5"),
+    ("foxoms", "foxoms", "personCreated", {"id": 6}, "people:6"),
+    ("foxoms", "foxoms", "gadgetCreated", {"id": 8}, "gadget:8"),  # no schema: the leading word
     ("incoming", "s", "received", {"id": ""}, None),
 ])
 def test_entity_of(source_type, source, name, payload, expected):

@@ -1,10 +1,13 @@
 """The record id an event is about, for the record-id search (`booking:933894`).
 
-FoxOMS: the family of the event name (the lower-case word it starts with:
-bookingCreated -> booking) and the record's `id`. Incoming sources: `<source>:<id>` when
+FoxOMS: the family of the event name, as the inbound schemas read it (schemas.foxoms.family_of:
+bookingCreated -> booking, workOrderUpdated -> workorder; an unknown family is the
+lower-case word the name starts with) and the record's `id`. Incoming sources: `<source>:<id>` when
 the payload has a top-level `id`. Anything else has no entity (None).
 """
 import re
+
+from schemas.foxoms import family_of
 
 FAMILY = re.compile(r"[a-z]+")
 MAX_ID_LENGTH = 200
@@ -18,8 +21,11 @@ def entity_of(source_type, source, event_name, payload):
     if len(record_id) > MAX_ID_LENGTH:
         return None
     if source_type == "foxoms":
-        family = FAMILY.match(event_name or "")
-        return f"{family.group(0)}:{record_id}" if family else None
+        family = family_of(event_name or "")
+        if family is None:
+            word = FAMILY.match(event_name or "")
+            family = word.group(0) if word else None
+        return f"{family}:{record_id}" if family else None
     return f"{source}:{record_id}"
 
 
