@@ -171,3 +171,10 @@ def test_sigterm_to_the_runner_reaches_the_command_and_the_servers_outlive_it(re
     runner.send_signal(signal.SIGTERM)
     assert runner.wait(30) == 0
     assert [call["status"] for call in recent_calls(redis_client, ["fiwit"])] == [200]
+
+
+def test_sandbox_calls_refuse_a_repeated_parameter(make_app):
+    client = make_app(FIWIT_ROUTES).test_client()
+    answer = client.get("/api/sandbox/calls?vendor=fiwit&vendor=foxtag", headers={"Authorization": "Bearer admin-test-token"})
+    assert answer.status_code == 422
+    assert "vendor" in answer.json["error"]["fields"]

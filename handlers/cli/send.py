@@ -37,7 +37,7 @@ def send_command(source_name, event, file, base_url):
     FoxOMS; an incoming hook names its event in the payload) and print the answer."""
     rules = current_app.extensions.get("rules")
     if rules is None:
-        raise click.ClickException("the routes file is not usable; run `flask routes check`")
+        raise click.ClickException("the routes file is not usable; run `./hooks routes check`")
     source = rules.sources.get(source_name)
     if source is None:
         raise click.ClickException(f"no source named {source_name!r} in the routes file")

@@ -12,7 +12,7 @@ from handlers.redis_health import readiness
 from handlers.sandbox.status import readiness_warnings
 
 blueprint = Blueprint("health", __name__)
-RULES_NOT_USABLE = "rules: the routes file is not usable (details: the logs, `flask routes check`, GET /api/routes)"
+RULES_NOT_USABLE = "rules: the routes file is not usable (details: the logs, `./hooks routes check`, GET /api/routes)"
 
 
 @blueprint.get("/healthz")

@@ -21,7 +21,7 @@ call_list_schema = CallListSchema()
 @blueprint.get("/calls")
 @admin_required
 def calls_index():
-    query = params.load(call_list_schema, request.args.to_dict())
+    query = params.load(call_list_schema, request.args)
     vendors = [query["vendor"]] if query["vendor"] else list(SANDBOXES)
     calls = recent_calls(current_app.extensions["redis"], vendors, query["limit"])
     return jsonify(sandboxed=sandboxed_vendors(current_app.config), calls=calls)
