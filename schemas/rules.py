@@ -1,4 +1,4 @@
-"""The routes.yaml file: `sources:` and `routes:` (docs/routes.md).
+"""The routes.yaml file: `sources:`, `routes:` and `alerts:` (docs/routes.md).
 
 Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
 """
@@ -94,6 +94,24 @@ class RouteSchema(Schema):
     description = fields.String()
 
 
+# What an alert may listen to (handlers/alerts/signals.py emits them).
+ALERT_SIGNALS = ("dead_letter", "vendor_failing", "breaker_open", "breaker_closed", "backlog")
+
+
+class AlertSchema(Schema):
+    """One entry of `alerts:`; `throttle` ("15 minutes") is parsed by handlers.alerts.throttle."""
+
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    on = fields.List(fields.String(validate=validate.OneOf(ALERT_SIGNALS)), required=True,
+                     validate=validate.Length(min=1))
+    vendors = fields.List(fields.String(validate=validate.Length(min=1)))
+    routes = fields.List(fields.String(validate=validate.Length(min=1)))
+    throttle = fields.String()
+    call = fields.String(required=True)
+    args = fields.Dict(keys=fields.String(), load_default=dict)
+    description = fields.String()
+
+
 class RulesFileSchema(Schema):
     sources = fields.Dict(
         keys=fields.String(validate=validate.Regexp(ID_PATTERN)),
@@ -101,6 +119,7 @@ class RulesFileSchema(Schema):
         required=True,
     )
     routes = fields.List(fields.Nested(RouteSchema), load_default=list)
+    alerts = fields.List(fields.Nested(AlertSchema), load_default=list)
 
 
 rules_file_schema = RulesFileSchema()
