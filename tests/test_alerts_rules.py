@@ -1,9 +1,12 @@
 """Loading `alerts:`: every problem names the alert and the key (parse_rules, `flask routes check`)."""
+import pathlib
+import re
 import textwrap
 
 import pytest
 
 from handlers.alerts.throttle import ThrottleError, throttle_seconds
+from handlers.routing.templates import render_args
 from handlers.rules import RulesError, parse_rules
 from tests.conftest import MINIMAL_ROUTES
 
@@ -115,3 +118,30 @@ def test_routes_check_names_a_bad_alert_and_exits_1(make_app, monkeypatch, route
     result = make_app().test_cli_runner().invoke(args=["routes", "check", "--file", broken])
     assert result.exit_code == 1
     assert "alerts[ops].throttle: not a period such as '15 minutes': '15 minuets'" in result.output
+
+
+def readme_alert_examples():
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split("\n## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```yaml\n(alerts:\n.*?)```", section, re.S)
+
+
+def test_the_readme_alert_examples_load_and_render():
+    examples = readme_alert_examples()
+    assert len(examples) == 3  # Slack, Teams MessageCard, Teams Adaptive Card
+    environ = {name: f"https://chat.example/{name}" for name in
+               ("SLACK_WEBHOOK_URL", "TEAMS_WEBHOOK_URL", "TEAMS_WORKFLOW_URL")}
+    context = {"alert": {"signal": "dead_letter", "summary": "A delivery to fiwit died", "vendor": "fiwit",
+                         "route": "r", "count": 2, "first_at": "t0", "last_at": "t1",
+                         "console_url": "https://hooks.example/console/dead-letters?vendor=fiwit"}}
+    rendered = []
+    for example in examples:
+        (alert,) = parse_rules(ROUTES + example, environ).alerts
+        rendered.append(render_args(alert["args"], context)["json"])
+    slack, card, adaptive = rendered
+    assert slack == {"text": "A delivery to fiwit died (2 since t0) "
+                             "<https://hooks.example/console/dead-letters?vendor=fiwit|open>"}
+    assert card["@type"] == "MessageCard" and card["title"] == "hooks: dead_letter (2)"
+    assert card["potentialAction"][0]["targets"][0]["uri"] == context["alert"]["console_url"]
+    content = adaptive["attachments"][0]["content"]
+    assert content["type"] == "AdaptiveCard" and content["body"][1]["text"] == "A delivery to fiwit died"
