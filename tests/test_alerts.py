@@ -14,6 +14,7 @@ from handlers.rules import parse_rules
 from handlers.store.deliveries import create_delivery, delivery_record, event_delivery_ids, get_delivery
 from handlers.store.events import event_record, get_event, save_event
 from tests.conftest import MINIMAL_ROUTES
+from tests.console_helpers import login
 from tests.helpers import wait_for
 
 TOKEN = {"X-Hook-Token": "foxoms-test-token"}
@@ -56,7 +57,7 @@ def alert_app(make_app, httpserver, monkeypatch):
 
     def build(throttle="1 hour"):
         routes = ROUTES.format(vendor_url=httpserver.url_for("/vendor"), throttle=throttle)
-        return make_app(routes, HTTP_ALLOW_PRIVATE=True)
+        return make_app(routes, HTTP_ALLOW_PRIVATE=True, SECRET_KEY="alerts-test-secret")
 
     return build
 
@@ -120,6 +121,10 @@ def test_three_dead_letters_in_one_window_are_one_alert_with_count_3(alert_app, 
     answer = client.get(f"/api/events/{event['id']}", headers={"Authorization": "Bearer admin-test-token"})
     assert answer.status_code == 200 and answer.get_json()["deliveries"][0]["status"] == "succeeded"
     assert httpserver.url_for("/alert") not in answer.get_data(as_text=True)
+    login(client)  # ... and in the console
+    page = client.get(f"/console/events/{event['id']}")
+    assert page.status_code == 200 and "dead_letter" in page.get_data(as_text=True)
+    assert httpserver.url_for("/alert") not in page.get_data(as_text=True)
     assert tick(app, time.time() + 7200) == {"backlog": 0, "sent": 0}  # nothing more to send
     assert len(alert_requests(httpserver)) == 1
 
@@ -328,3 +333,37 @@ def test_a_delivery_dead_at_rendering_raises_dead_letter(redis_client, rules):
     route_event(redis_client, rules, "evt_render", enqueue=lambda delivery_id: None)
     fields = window(redis_client, "ops:dead_letter:vendor=fiwit")
     assert fields["error"] == "TemplateRenderError" and fields["delivery_id"] == "evt_render:to-fiwit:ticket"
+
+
+def test_a_flush_that_dies_half_way_is_finished_by_the_next_without_duplicates(redis_client, rules):
+    emit(redis_client, rules, "breaker_open", "fiwit", None, 100.0)
+    member = "ops:breaker_open:vendor=fiwit"
+
+    def broker_down(delivery_id, token, countdown):
+        raise ConnectionError("broker unreachable")
+
+    with pytest.raises(ConnectionError):
+        flush_due(redis_client, rules, broker_down, 60, "http://x", 1000.0)
+    assert window(redis_client, member)["count"] == "1"  # kept: the alert was not known to be queued
+    (delivery_id,) = redis_client.zrange("hooks:inflight", 0, -1)  # leased: the sweeper would re-send it
+    redis_client.zrem("hooks:inflight", delivery_id)  # as if the flush had died before leasing it
+    sent = []
+    assert flush_due(redis_client, rules, lambda *args: sent.append(args), 60, "http://x", 1001.0) == [delivery_id]
+    assert [args[0] for args in sent] == [delivery_id] and window(redis_client, member) == {}
+    assert flush_due(redis_client, rules, lambda *args: sent.append(args), 60, "http://x", 2000.0) == []
+    (event_id,) = [e for e in redis_client.zrange("hooks:events", 0, -1)]
+    assert event_delivery_ids(redis_client, event_id) == [delivery_id]
+
+
+def test_signals_that_come_while_an_alert_is_stored_open_the_next_window(redis_client, rules):
+    emit(redis_client, rules, "dead_letter", "fiwit", "to-fiwit", 100.0)
+    member = "ops:dead_letter:vendor=fiwit"
+    first_event = window(redis_client, member)["alert_event_id"]
+
+    def send_while_a_signal_comes(delivery_id, token, countdown):
+        emit(redis_client, rules, "dead_letter", "fiwit", "to-fiwit", 1000.5)
+
+    flush_due(redis_client, rules, send_while_a_signal_comes, 60, "http://x", 1000.0)
+    fields = window(redis_client, member)
+    assert fields["count"] == "1" and fields["alert_event_id"] != first_event
+    assert redis_client.zscore(WINDOWS_DUE, member) == 1000.0 + 900

@@ -27,6 +27,7 @@ from handlers.alerts.throttle import throttle_seconds
 from handlers.delivery.leases import RETRIES
 from handlers.store import scripts
 from handlers.store.deliveries import delivery_key
+from handlers.store.events import new_event_id
 from handlers.store.keys import key
 from schemas.rules import ALERT_SIGNALS
 
@@ -41,12 +42,14 @@ WINDOW_TTL_SECONDS = 24 * 3600      # hygiene: a window is sent long before (bey
 WINDOWS_DUE = key("alerts", "due")  # sorted set: window member -> the time it closes
 RAISED = key("alerts", "raised")    # hash: "<signal>:<vendor>" -> time raised (until it clears)
 
-# KEYS: window hash, due set. ARGV: member, closes at, now, ttl, then the fields kept
-# from the window's first signal (name, value, ...). Returns the window's count.
+# KEYS: window hash, due set. ARGV: member, closes at, now, ttl, the alert's event id,
+# then the fields kept from the window's first signal (name, value, ...). Returns the
+# window's count. The alert's event id is drawn when the window opens, so sending the
+# alert again after a crash stores nothing twice (handlers/alerts/send.py).
 _FOLD = """
 local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
 if count == 1 then
-  redis.call('HSET', KEYS[1], 'first_at', ARGV[3], unpack(ARGV, 5))
+  redis.call('HSET', KEYS[1], 'first_at', ARGV[3], 'alert_event_id', ARGV[5], unpack(ARGV, 6))
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[4])
 end
@@ -112,7 +115,8 @@ def emit(redis_client, rules, signal, vendor=None, route=None, now=None, **detai
         first = {"alert": alert["id"], "signal": signal, "vendor": vendor or "", "route": route or "", **details}
         flat = [str(item) for pair in first.items() for item in pair]
         ttl = int(closes - moment) + WINDOW_TTL_SECONDS
-        scripts.run(redis_client, _FOLD, [window_key(member), WINDOWS_DUE], [member, repr(closes), repr(moment), ttl, *flat])
+        args = [member, repr(closes), repr(moment), ttl, new_event_id(moment), *flat]
+        scripts.run(redis_client, _FOLD, [window_key(member), WINDOWS_DUE], args)
         taken.append(alert["id"])
     return taken
 

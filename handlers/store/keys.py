@@ -25,6 +25,7 @@ Alerts:      hooks:alerts:window:<alert>:<signal>:<subject>  hash: one throttle 
              hooks:alerts:outcomes:<vendor>  list: the vendor's last 20 attempts, "1" failed, "0" not
              hooks:alerts:raised             hash: "<signal>:<vendor>" -> time raised (vendor_failing,
                                              backlog; deleted when it clears)
+             hooks:alerts:flushing           string: redis-py lock, one flush of due windows at a time
 Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
 """
 PREFIX = "hooks"
