@@ -367,3 +367,10 @@ def test_signals_that_come_while_an_alert_is_stored_open_the_next_window(redis_c
     fields = window(redis_client, member)
     assert fields["count"] == "1" and fields["alert_event_id"] != first_event
     assert redis_client.zscore(WINDOWS_DUE, member) == 1000.0 + 900
+
+
+def test_beat_runs_the_alerts_tick(app):
+    celery_app = app.extensions["celery"]
+    (entry,) = [entry for entry in celery_app.conf.beat_schedule.values() if entry["task"] == "alerts.tick"]
+    assert entry["schedule"] <= 10 and "alerts.tick" in celery_app.tasks
+    assert celery_app.tasks["alerts.tick"]() == {"backlog": 0, "sent": 0}  # no alerts: nothing to do
