@@ -374,3 +374,12 @@ def test_beat_runs_the_alerts_tick(app):
     (entry,) = [entry for entry in celery_app.conf.beat_schedule.values() if entry["task"] == "alerts.tick"]
     assert entry["schedule"] <= 10 and "alerts.tick" in celery_app.tasks
     assert celery_app.tasks["alerts.tick"]() == {"backlog": 0, "sent": 0}  # no alerts: nothing to do
+
+
+def test_an_alerts_own_waiting_retry_is_no_backlog(redis_client, rules):
+    now = 3_000_000.0
+    record = {**delivery_record("evt_alert", "alerts", "ops", "http.post", {}, "retrying"), "alert": "ops"}
+    create_delivery(redis_client, record)
+    redis_client.zadd("hooks:retries", {record["id"]: now - BACKLOG_AGE_SECONDS - 60})
+    assert check_backlog(redis_client, rules, now) == []
+    assert redis_client.zcard(WINDOWS_DUE) == 0

@@ -6,9 +6,9 @@ Where signals come from:
 - vendor_failing: at least VENDOR_FAILING_FAILURES of a vendor's last
   VENDOR_FAILING_WINDOW attempts failed (`attempt_settled`); raised once, and again
   only after the vendor fell back under the threshold;
-- backlog: the oldest waiting retry of a vendor is more than BACKLOG_AGE_SECONDS
-  overdue (`check_backlog`, run by the tick task); raised once per episode, like
-  vendor_failing;
+- backlog: the oldest waiting retry of a vendor (alerts' own excepted) is more than
+  BACKLOG_AGE_SECONDS overdue (`check_backlog`, run by the tick task); raised once per
+  episode, like vendor_failing;
 - breaker_open / breaker_closed: the circuit breaker calls `emit` itself.
 
 Throttle (README "Alerts"): a signal opens a window per (alert, signal, subject), the
@@ -162,10 +162,10 @@ def check_backlog(redis_client, rules, now=None):
                                          start=0, num=BACKLOG_SCAN_LIMIT, withscores=True)
     pipe = redis_client.pipeline(transaction=False)
     for delivery_id, _ in overdue:
-        pipe.hmget(delivery_key(delivery_id), "vendor", "route_id", "event_id")
+        pipe.hmget(delivery_key(delivery_id), "vendor", "route_id", "event_id", "alert")
     oldest = {}  # vendor -> (delivery id, due, route, event id); `overdue` is oldest first
-    for (delivery_id, due), (vendor, route, event_id) in zip(overdue, pipe.execute()):
-        if vendor and vendor not in oldest:
+    for (delivery_id, due), (vendor, route, event_id, alert) in zip(overdue, pipe.execute()):
+        if vendor and not alert and vendor not in oldest:  # an alert's own retry is no backlog
             oldest[vendor] = (delivery_id, due, route, event_id)
     raised_before = {name.split(":", 1)[1] for name in redis_client.hkeys(RAISED) if name.startswith("backlog:")}
     cleared = [f"backlog:{vendor}" for vendor in raised_before - set(oldest)]
