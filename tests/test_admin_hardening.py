@@ -18,7 +18,7 @@ from handlers.store.events import EVENTS_INDEX, new_event_id
 from tests.admin_helpers import ADMIN, DEAD, make_delivery, make_event, queued_messages
 
 WRONG = {"Authorization": "Bearer wrong-token"}
-MAX_FAILURES_PER_WINDOW, FAILURE_WINDOW_SECONDS = 20, 60  # DESIGN.md "Admin API": 20 a minute
+MAX_FAILURES_PER_WINDOW, FAILURE_WINDOW_SECONDS = 20, 60  # docs/admin-api.md: 20 a minute
 
 
 def b64(text):

@@ -1,11 +1,11 @@
-"""What an attempt's result means: one classification, the vendor client's (DESIGN.md
+"""What an attempt's result means: one classification, the vendor client's (docs/routes.md
 "Delivery rules": timeouts, connection errors, 408, 425, 429, 500, 502, 503, 504 retry;
 other 4xx and 5xx, and 410, are permanent)."""
 import pytest
 
 from handlers.actions import ActionResult, load_all
 from handlers.delivery.verdict import judge
-from tests.simulators.foxoms import FoxOMSSimulator
+from handlers.sandbox.foxoms import FoxOMSSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

@@ -1,5 +1,5 @@
 """FoxOMS event names in the path are letters, digits, `_ . -`, 1-100 characters; any other
-name is 404 and nothing is stored (DESIGN.md "Inbound HTTP contract"). Incoming hook names
+name is 404 and nothing is stored (docs/inbound.md "Endpoints"). Incoming hook names
 are only those declared as incoming sources: anything else, odd bytes included, is 404."""
 import re
 from urllib.parse import quote
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from handlers.store.events import EVENTS_INDEX, get_event
 from tests.test_hooks_status import FOX, PLAIN, ROUTES
 
-CONTRACT = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # the rule as DESIGN.md words it
+CONTRACT = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # the rule as docs/inbound.md words it
 INCOMING_SOURCES = {"plain": PLAIN, "new-customer": None, "retired": None}
 
 

@@ -28,7 +28,7 @@ from handlers.vendors.base import PreparedRequest, VendorConnectionError, Vendor
 from handlers.vendors.http_post import WebhookClient
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
-from tests.simulators.receiver import ReceiverSimulator
+from handlers.sandbox.receiver import ReceiverSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

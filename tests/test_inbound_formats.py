@@ -1,4 +1,4 @@
-"""Body formats of real senders (DESIGN.md "Body formats"): form bodies, lenient types,
+"""Body formats of real senders (docs/inbound.md "Body formats"): form bodies, lenient types,
 batches, and Content-Encoding. Every shape through the Flask test client; the key ones
 again against the Procfile's gunicorn web process (module-scoped, one worker)."""
 import base64

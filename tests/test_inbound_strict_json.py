@@ -1,4 +1,4 @@
-"""JSON is strict (DESIGN.md): what Python's json module would take but a JSON store must
+"""JSON is strict (docs/inbound.md "Strict JSON"): what Python's json module would take but a JSON store must
 not is 400 invalid_json, never a 500, and nothing is stored. Through the test client on
 every body path (incoming, FoxOMS, a batch), and against the Procfile's gunicorn."""
 import json

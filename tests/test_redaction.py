@@ -1,4 +1,4 @@
-"""Every ${VAR} value is a secret (DESIGN.md "Actions"): it is sent, and shown nowhere else.
+"""Every ${VAR} value is a secret (docs/routes.md "Templates"): it is sent, and shown nowhere else.
 
 A route puts ${HOOK_KEY} in an http.post URL (`?key=`) and an `X-Api-Key` header. One
 action reaches a loopback server that echoes the request (so the value is in the response

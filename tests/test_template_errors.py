@@ -1,4 +1,4 @@
-"""A template error of any kind kills only its own delivery (DESIGN.md "Actions").
+"""A template error of any kind kills only its own delivery (docs/routes.md "Templates").
 
 Each kind goes through route_event on a real Redis: that delivery is dead with
 TemplateRenderError, its sibling is queued, the event is routed (never left `received`

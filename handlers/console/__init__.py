@@ -1,4 +1,4 @@
-"""The operator's console at /console (DESIGN.md "Console"): server-rendered HTML pages
+"""The operator's console at /console (docs/console.md): server-rendered HTML pages
 over the admin API's own query and replay functions, behind an ADMIN_TOKEN login.
 
 One module per page (overview, events, dead_letters, routes, vendors), auth.py for the

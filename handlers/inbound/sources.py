@@ -26,7 +26,7 @@ def find_source(rules, rules_error, kind, name):
 
 
 def body_options(source):
-    """How a source's bodies are read (DESIGN.md "Body formats"), as check and explain show it."""
+    """How a source's bodies are read (docs/inbound.md "Body formats"), as check and explain show it."""
     return {
         "formats": list(source.get("formats") or ["json"]),
         "lenient_types": bool(source.get("lenient_types")),

@@ -16,7 +16,7 @@ from handlers.store.codec import now
 
 blueprint = Blueprint("hooks", __name__)
 READ_CHUNK_BYTES = 65536
-FOXOMS_EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # DESIGN.md "Inbound HTTP contract"
+FOXOMS_EVENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # docs/inbound.md "Endpoints"
 
 
 @blueprint.post("/hooks/foxoms/<event_name>")
