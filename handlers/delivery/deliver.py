@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from handlers import metrics
-from handlers.alerts.signals import attempt_settled
 from handlers.actions import ActionContext, get_action
+from handlers.alerts.signals import attempt_settled
 from handlers.delivery import leases
 from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.ratelimit import RateLimited
