@@ -28,6 +28,7 @@ class Rules:
     sources: dict
     routes: list
     path: str = ""
+    alerts: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     def source(self, name):
@@ -91,7 +92,7 @@ def _named_places(problems, raw):
     """Turn `routes.3.actions.0.call` into `routes[my-route].actions[ticket].call`."""
     routes = raw.get("routes") if isinstance(raw, dict) else None
     if not isinstance(routes, list):
-        return problems
+        routes = []
 
     def name(match):
         index = int(match.group(1))
@@ -107,7 +108,18 @@ def _named_places(problems, raw):
         return text
 
     pattern = re.compile(r"^routes\.(\d+)(?:\.actions\.(\d+))?")
-    return [pattern.sub(name, p) for p in problems]
+    return [_named_alerts(pattern.sub(name, p), raw) for p in problems]
+
+
+def _named_alerts(problem, raw):
+    """`alerts.0.throttle` -> `alerts[ops].throttle`."""
+    alerts = raw.get("alerts")
+    match = re.match(r"^alerts\.(\d+)", problem)
+    if match is None or not isinstance(alerts, list) or int(match.group(1)) >= len(alerts):
+        return problem
+    alert = alerts[int(match.group(1))]
+    name = alert.get("id", match.group(1)) if isinstance(alert, dict) else match.group(1)
+    return f"alerts[{name}]" + problem[match.end():]
 
 
 def check_references(data):
@@ -147,10 +159,12 @@ ROUTE_CHECKS = []
 
 
 def _register_route_checks():
-    """Add the routing checks (handlers.routing.validate); imported here to keep imports one-way."""
+    """Add the routing and alert checks; imported here to keep imports one-way."""
+    from handlers.alerts import validate as alert_validate
     from handlers.routing import validate
 
     validate.register(ROUTE_CHECKS)
+    alert_validate.register(ROUTE_CHECKS)
 
 
 def yaml_problem(exc):
@@ -187,7 +201,7 @@ def parse_rules(text, environ=None, path="<string>"):
     # raw: the file as written (${VAR} unexpanded), for GET /api/routes;
     # variable_values: what ${VAR}s expanded to, hidden wherever rules are shown.
     extra = {"raw": raw, "variable_values": frozenset(variable_values)}
-    return Rules(sources=data["sources"], routes=data["routes"], path=path, extra=extra)
+    return Rules(sources=data["sources"], routes=data["routes"], path=path, alerts=data["alerts"], extra=extra)
 
 
 def load_rules(path, environ=None):

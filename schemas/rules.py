@@ -1,8 +1,8 @@
-"""The routes.yaml file: `sources:` and `routes:` (docs/routes.md).
+"""The routes.yaml file: `sources:`, `routes:` and `alerts:` (docs/routes.md).
 
 Our own configuration, so unknown keys are errors (marshmallow's default RAISE).
 """
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from schemas.incoming import build_schema
 
@@ -94,6 +94,32 @@ class RouteSchema(Schema):
     description = fields.String()
 
 
+# What an alert may listen to (handlers/alerts/signals.py emits them).
+ALERT_SIGNALS = ("dead_letter", "vendor_failing", "breaker_open", "breaker_closed", "backlog")
+UNKNOWN_SIGNAL = "unknown signal {input!r} (one of: {choices})"
+
+
+class AlertSchema(Schema):
+    """One entry of `alerts:`; `throttle` ("15 minutes") is parsed by handlers.alerts.throttle."""
+
+    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    on = fields.List(fields.String(validate=validate.OneOf(ALERT_SIGNALS, error=UNKNOWN_SIGNAL)),
+                     required=True, validate=validate.Length(min=1))
+    vendors = fields.List(fields.String(validate=validate.Length(min=1)))
+    routes = fields.List(fields.String(validate=validate.Length(min=1)))
+    throttle = fields.String()
+    call = fields.String(required=True)
+    args = fields.Dict(keys=fields.String(), load_default=dict)
+    description = fields.String()
+
+    @pre_load
+    def yaml_on_key(self, data, **kwargs):
+        """YAML 1.1 (PyYAML) reads the key `on` as the boolean true: take it back."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if name is True else name): value for name, value in data.items()}
+        return data
+
+
 class RulesFileSchema(Schema):
     sources = fields.Dict(
         keys=fields.String(validate=validate.Regexp(ID_PATTERN)),
@@ -101,6 +127,7 @@ class RulesFileSchema(Schema):
         required=True,
     )
     routes = fields.List(fields.Nested(RouteSchema), load_default=list)
+    alerts = fields.List(fields.Nested(AlertSchema), load_default=list)
 
 
 rules_file_schema = RulesFileSchema()

@@ -14,9 +14,11 @@ VISIBILITY_TIMEOUT_SECONDS = 300
 RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
 REQUEUE_INTERVAL_SECONDS = 5  # how often beat queues the retries in hooks:retries that are due
 SWEEP_INTERVAL_SECONDS = 15  # how often beat looks for expired leases and unrouted events
+ALERTS_INTERVAL_SECONDS = 5  # how often beat checks the backlog and sends alerts whose window closed
 
 # Every module that defines tasks; the worker imports them all.
-TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delivery", "tasks.maintenance"]
+TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delivery", "tasks.maintenance",
+                "tasks.alerts"]
 
 
 def celery_settings(redis_url):
@@ -46,6 +48,8 @@ def celery_settings(redis_url):
                                     "options": {"expires": REQUEUE_INTERVAL_SECONDS}},
             "sweep": {"task": "maintenance.sweep", "schedule": SWEEP_INTERVAL_SECONDS,
                       "options": {"expires": SWEEP_INTERVAL_SECONDS}},
+            "alerts": {"task": "alerts.tick", "schedule": ALERTS_INTERVAL_SECONDS,
+                       "options": {"expires": ALERTS_INTERVAL_SECONDS}},
         },
     )
     ssl_options = broker_ssl_options(redis_url)

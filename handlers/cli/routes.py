@@ -37,6 +37,9 @@ def check(path):
     click.echo(f"OK {rules.path}: {len(rules.sources)} sources, {len(rules.routes)} routes, {actions} actions")
     for name, source in rules.sources.items():
         click.echo(f"  source {name} ({source['type']}): {describe_body_options(body_options(source))}")
+    for alert in rules.alerts:
+        click.echo(f"  alert {alert['id']}: {', '.join(alert['on'])} -> {alert['call']}; "
+                   f"throttle {alert.get('throttle') or 'none'}")
     for warning in vendor_warnings(current_app.config, rules, name_routes=True):
         click.echo(f"warning: {warning}", err=True)
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from handlers import metrics
 from handlers.actions import ActionContext, get_action
+from handlers.alerts.signals import attempt_settled
 from handlers.delivery import leases
 from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.ratelimit import RateLimited
@@ -43,6 +44,7 @@ class Runtime:
     now: Callable[[], float] = time.time
     rand: Callable[[], float] = field(default=random.random)
     secrets: tuple = ()  # known secrets beyond config's: the rules' ${VAR} values, tokens (redact.rules_secrets)
+    rules: Any = None  # the loaded routes.yaml, for alerts (handlers.alerts.signals)
 
 
 def deliver(rt, delivery_id, message_token=None):
@@ -83,6 +85,7 @@ def deliver(rt, delivery_id, message_token=None):
     due = finished + delay if delay is not None else None
     append_attempt(rt.redis, delivery_id, _attempt(delivery, verdict, status, started, duration, due))
     _settle(rt, delivery, ctx.state, verdict, status, finished, due, lease_seconds)
+    attempt_settled(rt.redis, rt.rules, delivery, status, verdict.error_class, finished)
     metrics.DELIVERIES.labels(delivery["vendor"], "retried" if status == "retrying" else status).inc()
     if status != "retrying":
         rollup_event(rt.redis, delivery["event_id"])

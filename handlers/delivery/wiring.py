@@ -39,6 +39,7 @@ def runtime_for(app):
         limits=VendorLimits(redis_client, app.config, seconds(app.config, "RATE_LIMIT_MAX_WAIT_SECONDS")),
         send=deliver_sender(app.extensions["celery"]),
         secrets=tuple(rules_secrets(app.extensions.get("rules"))),
+        rules=app.extensions.get("rules"),
     )
     app.extensions["delivery_runtime"] = (os.getpid(), runtime)
     return runtime

@@ -14,6 +14,7 @@ twice. Order matters for safety:
 import logging
 from dataclasses import dataclass, field
 
+from handlers.alerts.signals import delivery_died
 from handlers.delivery.leases import DEAD as DEAD_LETTERS  # zset: dead delivery id -> time it died
 from handlers.delivery.rollup import rollup_event
 from handlers.redact import rules_secrets, scrub_text
@@ -93,6 +94,7 @@ def route_event(redis_client, rules, event_id, enqueue, max_bytes=None):
             if item.error:
                 redis_client.zadd(DEAD_LETTERS, {record["id"]: now()})
                 log.warning("routing: delivery %s is dead: %s", record["id"], item.error)
+                delivery_died(redis_client, rules, record, RENDER_ERROR_CLASS)
     outcome.status = _new_status(event["status"], outcome, event_delivery_ids(redis_client, event_id))
     if outcome.status != event["status"]:
         set_event_status(redis_client, event_id, outcome.status)

@@ -22,7 +22,7 @@ from jinja2 import TemplateError, TemplateSyntaxError, Undefined, meta, nodes
 from handlers.routing.sandbox import make_environment
 from handlers.routing.template_budget import BUDGET, Budget, refuse_over
 
-CONTEXT_NAMES = frozenset({"payload", "event"})
+CONTEXT_NAMES = ("payload", "event")  # what route templates see
 MAX_MESSAGE_CHARS = 500  # an error message quoting a huge value is cut
 FORBIDDEN_TAGS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 
@@ -34,19 +34,21 @@ class TemplateRenderError(Exception):
 ENVIRONMENT = make_environment()
 
 
-def template_problem(source):
-    """Why a template cannot be used (syntax, forbidden tags, unknown names), or None."""
+def template_problem(source, names=CONTEXT_NAMES):
+    """Why a template cannot be used (syntax, forbidden tags, unknown names), or None.
+
+    `names`: what the template may see (alerts' templates see only `alert`)."""
     try:
         tree = ENVIRONMENT.parse(source)
     except TemplateSyntaxError as exc:
         return f"template syntax error: {exc.message} (line {exc.lineno})"
     if any(True for _ in tree.find_all(FORBIDDEN_TAGS)):
         return "templates may not include, import or extend other templates"
-    unknown = set(meta.find_undeclared_variables(tree)) - CONTEXT_NAMES
+    unknown = set(meta.find_undeclared_variables(tree)) - set(names)
     unknown |= {n.name for n in tree.find_all(nodes.Name) if n.name == "self"}  # Jinja's block reference
     unknown = sorted(unknown)
     if unknown:
-        return f"unknown name {unknown[0]!r} (templates see only payload and event)"
+        return f"unknown name {unknown[0]!r} (templates see only {' and '.join(names)})"
     try:
         _compiled(source)
     except TemplateError as exc:

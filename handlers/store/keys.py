@@ -19,6 +19,13 @@ Console:     hooks:stats:events:<minute>     hash: event status -> count (25 h; 
              hooks:stats:deliveries:<minute> hash: "<vendor>:<outcome>" -> count (25 h)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
 Admin:       hooks:admin_failures:<client address>  string: wrong admin tokens in the window (60 s)
+Alerts:      hooks:alerts:window:<alert>:<signal>:<subject>  hash: one throttle window (count,
+                                             first_at, last_at, the first signal's details)
+             hooks:alerts:due                sorted set: window member -> the time it closes
+             hooks:alerts:outcomes:<vendor>  list: the vendor's last 20 attempts, "1" failed, "0" not
+             hooks:alerts:raised             hash: "<signal>:<vendor>" -> time raised (vendor_failing,
+                                             backlog; deleted when it clears)
+             hooks:alerts:flushing           string: redis-py lock, one flush of due windows at a time
 Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
 """
 PREFIX = "hooks"
