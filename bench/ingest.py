@@ -6,6 +6,10 @@ Both servers run under gunicorn with the same worker count and class, are loaded
 same wrk with the same bodies (each made unique so none is a duplicate), in the same run.
 Prints both rates, p50/p99 latency of both, and the ratio (target >= 0.7).
 
+The service is loaded twice in each round: at its FoxOMS hook (`service`: a
+bookingCreated, validated by the booking schema) and at an incoming hook (`incoming`: the
+same record as the body, validated by a `fields:` contract of six of its fields).
+
 With --reference (the default) a third app runs in the same rounds: the bare app plus one
 Redis XADD of the body. It is not the baseline; it shows what one Redis round trip costs
 on this machine, so that the gap between it and the service is our own work.
@@ -23,7 +27,21 @@ import tempfile
 from bench.common import TOKEN, foxoms_routes, CpuMeter, children, gunicorn_server, machine, ratio_line, redis_for_bench, wrk
 from handlers.redis_client import client_from_url
 
-ROUTES = foxoms_routes(['bookingCreated'])
+FOXOMS_PATH = "/hooks/foxoms/bookingCreated"
+INCOMING_PATH = "/hooks/incoming/bench-incoming"
+ROUTES = foxoms_routes(['bookingCreated'], f"""
+  bench-incoming:
+    type: incoming
+    tokens: ["{TOKEN}"]
+    fields:
+      id: {{type: integer, required: true}}
+      name: {{type: string, required: true}}
+      start: {{type: integer}}
+      end: {{type: integer}}
+      all_day: {{type: boolean}}
+      notes: {{type: string, max: 1000}}
+routes: []
+""")
 BODY = {
     "id": 6, "name": "Booking __UNIQUE__", "start": 1547501100, "end": 1547538900,
     "all_day": False, "notes": "bench", "status": [{"id": 2, "name": "Confirmed"}],
@@ -41,12 +59,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-reference", dest="reference", action="store_false")
     options = parser.parse_args()
-    body = json.dumps({"data": BODY})
-    apps = [("bare", "bench.bare_app:create_bare_app()"), ("service", "app:create_app()")]
+    foxoms_body, incoming_body = json.dumps({"data": BODY}), json.dumps(BODY)
+    apps = [("bare", "bench.bare_app:create_bare_app()", [("bare", FOXOMS_PATH, foxoms_body)]),
+            ("service", "app:create_app()", [("service", FOXOMS_PATH, foxoms_body),
+                                             ("incoming", INCOMING_PATH, incoming_body)])]
     if options.reference:
-        apps.append(("xadd-ref", "bench.reference_app:create_reference_app()"))
-    results = {name: [] for name, _ in apps}
-    cpu = {name: [] for name, _ in apps}
+        apps.append(("xadd-ref", "bench.reference_app:create_reference_app()", [("xadd-ref", FOXOMS_PATH, foxoms_body)]))
+    loads = [name for _, _, paths in apps for name, _, _ in paths]
+    results = {name: [] for name in loads}
+    cpu = {name: [] for name in loads}
     with redis_for_bench() as redis_url, tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as routes, \
             tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         routes.write(ROUTES)
@@ -55,16 +76,17 @@ def main():
         redis_client = client_from_url(redis_url)
         env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
         for _ in range(options.rounds):
-            for name, spec in apps:
+            for _, spec, paths in apps:
                 with gunicorn_server(spec, env, options.workers, options.worker_class) as (base, master):
-                    meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
-                    meter.start()
-                    figures = wrk(base + "/hooks/foxoms/bookingCreated", body, TOKEN, options.seconds, options.connections)
-                    spent = meter.stop()
-                    cpu[name].append((spent["web"] / figures["requests"], spent["redis"] / figures["requests"]))
-                    if figures["non2xx"] or figures["errors"]:
-                        raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
-                    results[name].append(figures)
+                    for name, path, body in paths:
+                        meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
+                        meter.start()
+                        figures = wrk(base + path, body, TOKEN, options.seconds, options.connections)
+                        spent = meter.stop()
+                        cpu[name].append((spent["web"] / figures["requests"], spent["redis"] / figures["requests"]))
+                        if figures["non2xx"] or figures["errors"]:
+                            raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
+                        results[name].append(figures)
     print(f"machine: {machine()}; gunicorn {options.workers} x {options.worker_class}; wrk -c {options.connections} -d {options.seconds}s x {options.rounds} rounds")
     summary = {}
     for name, runs in results.items():
@@ -78,6 +100,8 @@ def main():
         print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})  "
               f"CPU per request: web {web:.3f} ms, redis {redis_ms:.3f} ms")
     print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
+    print(ratio_line("ingest incoming accepted/s", summary["incoming"], summary["bare"], 0.7))
+    print(ratio_line("incoming vs FoxOMS accepted/s", summary["incoming"], summary["service"], 0.9))
     if options.reference:
         print(f"reference (bare + one XADD, not a target): ratio {summary['xadd-ref'] / summary['bare']:.2f}")
 
