@@ -5,38 +5,35 @@ accepted event is always both stored and queued, a duplicate queues nothing, and
 batch (several events from one request) is stored whole or not at all.
 """
 import json
-import os
-import threading
 
 import redis
-from redis.exceptions import NoScriptError, ResponseError
 
 from handlers.errors import ServiceUnavailable
-from handlers.inbound.enqueue import task_message
-from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
+from handlers.inbound.enqueue import TaskMessages, check_settings
+from handlers.redis_health import FULL_FRACTION, MemoryGauge, memory_state, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
 ROUTE_TASK_NAME = "routing.route_event"
 
-# KEYS: events index, queue list, then per event: dedupe key, event hash
+# KEYS: events index, then per event: dedupe key, event hash, the task's queue list
 # ARGV: dedupe ttl, then per event: event id, index score, task message, the hash's
 # field/value pairs as one JSON array of strings (one argument to pack instead of twenty;
 # cjson decodes it in Redis)
 # Returns per event: the stored (or the first) event id, 1 if a duplicate else 0.
 STORE_AND_ENQUEUE = """
 local answer = {}
-for i = 0, (#KEYS - 2) / 2 - 1 do
-  local dedupe, id = KEYS[3 + 2 * i], ARGV[2 + 4 * i]
+for i = 0, (#KEYS - 1) / 3 - 1 do
+  local dedupe, id = KEYS[2 + 3 * i], ARGV[2 + 4 * i]
   local first = redis.call('GET', dedupe)
   if first then
     answer[#answer + 1] = first
     answer[#answer + 1] = 1
   else
     redis.call('SET', dedupe, id, 'EX', tonumber(ARGV[1]))
-    redis.call('HSET', KEYS[4 + 2 * i], unpack(cjson.decode(ARGV[5 + 4 * i])))
+    redis.call('HSET', KEYS[3 + 3 * i], unpack(cjson.decode(ARGV[5 + 4 * i])))
     redis.call('ZADD', KEYS[1], ARGV[3 + 4 * i], id)
-    redis.call('LPUSH', KEYS[2], ARGV[4 + 4 * i])
+    redis.call('LPUSH', KEYS[4 + 3 * i], ARGV[4 + 4 * i])
     answer[#answer + 1] = id
     answer[#answer + 1] = 0
   end
@@ -57,108 +54,66 @@ class StoreFull(ServiceUnavailable):
     code = "store_full"
 
 
-class ScriptCaller:
-    """Runs STORE_AND_ENQUEUE on a connection of its own, per thread and process.
+class InboundStore:
+    """Stores accepted events and queues their tasks; one per app, built in create_app
+    (`app.extensions["inbound_store"]`) and shared by its threads.
 
-    The request path's one Redis call. redis-py's client takes a connection from its pool,
-    wraps the call in retry and telemetry hooks and gives it back, about 50 us of CPU a
-    call on 2 cores (bench/ingest); holding one Connection (redis-py's own class: same
-    socket options, timeouts and health checks) and calling send_command/read_response
-    skips that. A connection is never shared across threads or forks: it is kept in a
-    thread-local and checked against the pid. On a socket error it is dropped and the call
-    is made once more on a new connection: a held connection goes stale when Redis
-    restarts, and that is no reason to refuse a hook (the retry is safe: the dedupe key
-    makes a second run of the script answer "duplicate" with the first id).
-
-    Before the script, the memory gauge (one `INFO memory` a second, on the same
-    connection) refuses the event when Redis evicts keys or is above FULL_FRACTION of
-    maxmemory; an OOM reply to the script itself is store_full too.
+    Before the script, the memory gauge (at most one `INFO memory` a second per process)
+    refuses the events when Redis evicts keys or is above FULL_FRACTION of maxmemory; an
+    OOM reply to the script itself is store_full too. The script runs by EVALSHA (redis-py
+    loads it again after a restart or SCRIPT FLUSH); redis-py's retry repeats a call whose
+    connection dropped, which is safe: the dedupe keys make a second run answer
+    "duplicate" with the first ids.
     """
 
-    def __init__(self, redis_client):
-        self.pool = redis_client.connection_pool
+    def __init__(self, redis_client, celery_app):
+        self.redis = redis_client
+        self.messages = TaskMessages(celery_app)
         self.script = redis_client.register_script(STORE_AND_ENQUEUE)
-        self.local = threading.local()
         self.memory = MemoryGauge()
 
-    def connection(self):
-        held = getattr(self.local, "held", None)
-        if held is None or held[0] != os.getpid():
-            connection = self.pool.connection_class(**self.pool.connection_kwargs)
-            held = self.local.held = (os.getpid(), connection)
-        return held[1]
+    def store_event(self, event, dedupe_key, task=None):
+        """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
 
-    def __call__(self, keys, args):
-        connection = self.connection()
+        `task` is (task name, args); the default routes the event: ("routing.route_event",
+        [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails
+        or evicts keys, StoreFull when it is (nearly) out of memory.
+        """
+        return self.store_events([(event, dedupe_key, task)])[0]
+
+    def store_events(self, items):
+        """Store several events at once, all or none: items are (event, dedupe key, task or
+        None), as for store_event. Returns [(event id, duplicate)] in the same order."""
+        keys, args = [EVENTS_INDEX], [DEDUPE_WINDOW_SECONDS]
+        for event, dedupe_key, task in items:
+            record = event_record(dedupe_key=dedupe_key, **event)
+            task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
+            queue, _, message = self.messages.message(task_name, task_args)
+            pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
+            keys += [dedupe_key, event_key(record["id"]), queue]
+            args += [record["id"], record["received_ts"], message, pairs]
         try:
-            return self._call(connection, keys, args)
-        except redis.ConnectionError:  # stale since a Redis restart, or Redis down: once more, on a new socket
-            return self._call(connection, keys, args)
+            self.check_memory()
+            answer = self.script(keys=keys, args=args)
+        except (redis.RedisError, OSError) as exc:
+            if out_of_memory(exc):
+                raise StoreFull("the event store is full; nothing was accepted, retry later") from None
+            raise StoreUnavailable(
+                f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
+            ) from None
+        return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]
 
-    def _call(self, connection, keys, args):
-        try:
-            return self._store(connection, keys, args)
-        except (ResponseError, ServiceUnavailable):  # the reply was read whole: the connection is sound
-            raise
-        except BaseException:
-            connection.disconnect()  # a half-read reply must not be read by the next call
-            raise
-
-    def _store(self, connection, keys, args):
-        state = self.memory.current(self._memory_state, connection)
+    def check_memory(self):
+        state = self.memory.current(memory_state, self.redis)
         if state is not None and state.refuses_events:
             if state.evicts:
                 raise StoreUnavailable("the event store is not set up to keep events; nothing was accepted, retry later")
             raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
-        try:
-            return self._run(connection, "EVALSHA", self.script.sha, len(keys), *keys, *args)
-        except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
-            return self._run(connection, "EVAL", self.script.script, len(keys), *keys, *args)
-
-    def _memory_state(self, connection):
-        return MemoryState.from_info(info_fields(self._run(connection, "INFO", "memory")))
-
-    @staticmethod
-    def _run(connection, *command):
-        connection.send_command(*command)
-        return connection.read_response()
 
 
-def store_script(redis_client):
-    """The ScriptCaller of this client (cached on the client object)."""
-    caller = getattr(redis_client, "_hooks_store_script", None)
-    if caller is None:
-        caller = redis_client._hooks_store_script = ScriptCaller(redis_client)
-    return caller
-
-
-def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
-    """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
-
-    `task` is (task name, args); the default routes the event: ("routing.route_event",
-    [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails
-    or evicts keys, StoreFull when it is (nearly) out of memory.
-    """
-    return store_events(redis_client, celery_app, queue, [(event, dedupe_key, task)])[0]
-
-
-def store_events(redis_client, celery_app, queue, items):
-    """Store several events at once, all or none: items are (event, dedupe key, task or
-    None), as for store_event. Returns [(event id, duplicate)] in the same order."""
-    keys, args = [EVENTS_INDEX, queue], [DEDUPE_WINDOW_SECONDS]
-    for event, dedupe_key, task in items:
-        record = event_record(dedupe_key=dedupe_key, **event)
-        task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
-        _, message = task_message(celery_app, task_name, task_args)
-        pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
-        keys += [dedupe_key, event_key(record["id"])]
-        args += [record["id"], record["received_ts"], message, pairs]
-    try:
-        answer = store_script(redis_client)(keys=keys, args=args)
-    except (redis.RedisError, OSError) as exc:
-        if out_of_memory(exc):
-            raise StoreFull("the event store is full; nothing was accepted, retry later") from None
-        raise StoreUnavailable(
-            f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
-        ) from None
-    return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]
+def init_app(app):
+    """Refuse Celery settings the hand-built messages cannot honour; build the app's store."""
+    celery_app = app.extensions["celery"]
+    celery_app.finalize()  # send_task applies a registered task's options: register them now
+    check_settings(celery_app, [ROUTE_TASK_NAME])
+    app.extensions["inbound_store"] = InboundStore(app.extensions["redis"], celery_app)
