@@ -8,7 +8,8 @@ Prints both rates, p50/p99 latency of both, and the ratio (target >= 0.7).
 
 The service is loaded twice in each round: at its FoxOMS hook (`service`: a
 bookingCreated, validated by the booking schema) and at an incoming hook (`incoming`: the
-same record as the body, validated by a `fields:` contract of six of its fields).
+same record as the body, validated by a `fields:` contract of six of its fields), the
+two in turn first and second from one round to the next.
 
 With --reference (the default) a third app runs in the same rounds: the bare app plus one
 Redis XADD of the body. It is not the baseline; it shows what one Redis round trip costs
@@ -75,10 +76,10 @@ def main():
         # multiprocess Prometheus counters, as gunicorn.conf.py sets up in production
         redis_client = client_from_url(redis_url)
         env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes.name, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
-        for _ in range(options.rounds):
+        for number in range(options.rounds):
             for _, spec, paths in apps:
                 with gunicorn_server(spec, env, options.workers, options.worker_class) as (base, master):
-                    for name, path, body in paths:
+                    for name, path, body in (paths if number % 2 == 0 else paths[::-1]):
                         meter = CpuMeter({"web": lambda: children(master.pid)}, redis_client)
                         meter.start()
                         figures = wrk(base + path, body, TOKEN, options.seconds, options.connections)

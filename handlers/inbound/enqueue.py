@@ -17,6 +17,7 @@ queues behind a named or non-direct exchange (kombu delivers those through bindi
 reads from Redis).
 """
 import base64
+import json
 import os
 import re
 import uuid
@@ -156,8 +157,8 @@ class MessageTemplate:
             "reply_to": reply_to,
             "tag": str(uuid.uuid4()),
             "body": base64.b64encode(payload).decode("ascii"),
-            "argsrepr": kombu_json(self._repr(args))[1:-1],
-            "kwargsrepr": kombu_json(self._repr(kwargs))[1:-1],
+            "argsrepr": json.dumps(self._repr(args))[1:-1],  # a str: as kombu's encoder spells it
+            "kwargsrepr": json.dumps(self._repr(kwargs))[1:-1],
         }
         parts = self.parts
         return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))

@@ -41,12 +41,13 @@ def read_stream(stream, limit):
 
 
 def _receive(kind, name):
+    headers = request.headers
     inbound = Inbound(
         kind=kind,
         name=name,
-        headers=request.headers,
+        headers=headers,
         query_token=request.args.get("token", ""),
-        content_type=request.headers.get("Content-Type", ""),
+        content_type=headers.get("Content-Type", ""),
         content_length=request.content_length,
         read_body=lambda limit: read_stream(request.stream, limit),
         received_ts=now(),
