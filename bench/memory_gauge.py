@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.memory_gauge [--calls 3000] [--rounds 7]
 
-The store's memory check and script call (InboundStore: `check_memory`, then
-STORE_AND_ENQUEUE) with the gauge, against the same store whose gauge never samples, interleaved in the same run; prints the
+The store call (ScriptCaller: STORE_AND_ENQUEUE on the held connection) with the gauge,
+against the same caller whose gauge never samples, interleaved in the same run; prints the
 medians of the CPU time this process spent per call (the gauge is CPU work; the
 round trip to Redis is the same in both and only adds noise), the ratio (target <= 1.05)
 and what one INFO memory sample costs (taken at most once a second per process).
@@ -13,10 +13,10 @@ import statistics
 import time
 import uuid
 
-from bench.common import bench_celery, ratio_line, redis_for_bench
-from handlers.inbound.store import InboundStore
+from bench.common import ratio_line, redis_for_bench
+from handlers.inbound.store import ScriptCaller
 from handlers.redis_client import client_from_url
-from handlers.redis_health import MemoryGauge, memory_state
+from handlers.redis_health import MemoryState, info_fields
 
 
 class NoSample:
@@ -26,15 +26,13 @@ class NoSample:
         return None
 
 
-def cpu_per_call_us(store, calls, gauge):
-    """The store's memory check and script call, without building events."""
-    store.memory = gauge
+def cpu_per_call_us(caller, calls, gauge):
+    caller.memory = gauge
     started = time.process_time()
     for _ in range(calls):
         unique = uuid.uuid4().hex
-        store.check_memory()
-        store.script(keys=["bench:index", f"bench:dedupe:{unique}", f"bench:event:{unique}", "bench:queue"],
-                     args=[60, unique, 1, "message", '["field","value"]'])
+        caller(["bench:index", f"bench:dedupe:{unique}", f"bench:event:{unique}", "bench:queue"],
+               [60, unique, 1, "message", '["field","value"]'])
     return (time.process_time() - started) / calls * 1e6
 
 
@@ -45,16 +43,17 @@ def main():
     options = parser.parse_args()
     with redis_for_bench() as redis_url:
         client = client_from_url(redis_url)
-        store = InboundStore(client, bench_celery(redis_url))
-        gauges = {True: MemoryGauge(), False: NoSample()}
-        cpu_per_call_us(store, 1, gauges[True])  # loads the script, takes the first sample
+        caller = ScriptCaller(client)
+        gauges = {True: caller.memory, False: NoSample()}
+        cpu_per_call_us(caller, 1, gauges[True])  # loads the script, takes the first sample
         times = {False: [], True: []}
         for _ in range(options.rounds):
             for guarded in (False, True):
-                times[guarded].append(cpu_per_call_us(store, options.calls, gauges[guarded]))
+                times[guarded].append(cpu_per_call_us(caller, options.calls, gauges[guarded]))
+        connection = caller.connection()
         started = time.process_time()
         for _ in range(options.calls):
-            memory_state(client)
+            MemoryState.from_info(info_fields(caller._run(connection, "INFO", "memory")))
         sample_us = (time.process_time() - started) / options.calls * 1e6
         for name in client.scan_iter("bench:*", count=1000):
             client.delete(name)

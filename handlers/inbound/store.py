@@ -5,12 +5,15 @@ accepted event is always both stored and queued, a duplicate queues nothing, and
 batch (several events from one request) is stored whole or not at all.
 """
 import json
+import os
+import threading
 
 import redis
+from redis.exceptions import NoScriptError, ResponseError
 
 from handlers.errors import ServiceUnavailable
 from handlers.inbound.enqueue import TaskMessages, check_settings
-from handlers.redis_health import FULL_FRACTION, MemoryGauge, memory_state, out_of_memory
+from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
@@ -54,23 +57,83 @@ class StoreFull(ServiceUnavailable):
     code = "store_full"
 
 
+class ScriptCaller:
+    """Runs STORE_AND_ENQUEUE on a connection of its own, per thread and process.
+
+    The request path's one Redis call, on one held Connection (redis-py's own class: same
+    socket options, timeouts and health checks) with send_command/read_response, without
+    the client's pool and per-call machinery (what that saves: docs/benchmarks.md,
+    bench/ingest_profile). A connection is never shared across threads or forks: it is
+    kept in a thread-local and checked against the pid. On a socket error it is dropped
+    and the call is made once more on a new connection: a held connection goes stale when
+    Redis restarts, and that is no reason to refuse a hook (the retry is safe: the dedupe
+    key makes a second run of the script answer "duplicate" with the first id).
+
+    Before the script, the memory gauge (at most one `INFO memory` a second, on the same
+    connection) refuses the event when Redis evicts keys or is above FULL_FRACTION of
+    maxmemory; an OOM reply to the script itself is store_full too.
+    """
+
+    def __init__(self, redis_client):
+        self.pool = redis_client.connection_pool
+        self.script = redis_client.register_script(STORE_AND_ENQUEUE)
+        self.local = threading.local()
+        self.memory = MemoryGauge()
+
+    def connection(self):
+        held = getattr(self.local, "held", None)
+        if held is None or held[0] != os.getpid():
+            connection = self.pool.connection_class(**self.pool.connection_kwargs)
+            held = self.local.held = (os.getpid(), connection)
+        return held[1]
+
+    def __call__(self, keys, args):
+        connection = self.connection()
+        try:
+            return self._call(connection, keys, args)
+        except redis.ConnectionError:  # stale since a Redis restart, or Redis down: once more, on a new socket
+            return self._call(connection, keys, args)
+
+    def _call(self, connection, keys, args):
+        try:
+            return self._store(connection, keys, args)
+        except (ResponseError, ServiceUnavailable):  # the reply was read whole: the connection is sound
+            raise
+        except BaseException:
+            connection.disconnect()  # a half-read reply must not be read by the next call
+            raise
+
+    def _store(self, connection, keys, args):
+        state = self.memory.current(self._memory_state, connection)
+        if state is not None and state.refuses_events:
+            if state.evicts:
+                raise StoreUnavailable("the event store is not set up to keep events; nothing was accepted, retry later")
+            raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
+        try:
+            return self._run(connection, "EVALSHA", self.script.sha, len(keys), *keys, *args)
+        except NoScriptError:  # Redis restarted or SCRIPT FLUSH: EVAL loads it again
+            return self._run(connection, "EVAL", self.script.script, len(keys), *keys, *args)
+
+    def _memory_state(self, connection):
+        return MemoryState.from_info(info_fields(self._run(connection, "INFO", "memory")))
+
+    @staticmethod
+    def _run(connection, *command):
+        connection.send_command(*command)
+        return connection.read_response()
+
+
 class InboundStore:
     """Stores accepted events and queues their tasks; one per app, built in create_app
     (`app.extensions["inbound_store"]`) and shared by its threads.
 
-    Before the script, the memory gauge (at most one `INFO memory` a second per process)
-    refuses the events when Redis evicts keys or is above FULL_FRACTION of maxmemory; an
-    OOM reply to the script itself is store_full too. The script runs by EVALSHA (redis-py
-    loads it again after a restart or SCRIPT FLUSH); redis-py's retry repeats a call whose
-    connection dropped, which is safe: the dedupe keys make a second run answer
-    "duplicate" with the first ids.
+    `messages` builds the task messages (handlers.inbound.enqueue.TaskMessages),
+    `script` runs STORE_AND_ENQUEUE (ScriptCaller, with the memory gauge).
     """
 
     def __init__(self, redis_client, celery_app):
-        self.redis = redis_client
         self.messages = TaskMessages(celery_app)
-        self.script = redis_client.register_script(STORE_AND_ENQUEUE)
-        self.memory = MemoryGauge()
+        self.script = ScriptCaller(redis_client)
 
     def store_event(self, event, dedupe_key, task=None):
         """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
@@ -93,7 +156,6 @@ class InboundStore:
             keys += [dedupe_key, event_key(record["id"]), queue]
             args += [record["id"], record["received_ts"], message, pairs]
         try:
-            self.check_memory()
             answer = self.script(keys=keys, args=args)
         except (redis.RedisError, OSError) as exc:
             if out_of_memory(exc):
@@ -102,13 +164,6 @@ class InboundStore:
                 f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
             ) from None
         return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]
-
-    def check_memory(self):
-        state = self.memory.current(memory_state, self.redis)
-        if state is not None and state.refuses_events:
-            if state.evicts:
-                raise StoreUnavailable("the event store is not set up to keep events; nothing was accepted, retry later")
-            raise StoreFull(f"the event store is over {FULL_FRACTION:.0%} of its memory; nothing was accepted, retry later")
 
 
 def init_app(app):
