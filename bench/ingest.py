@@ -17,7 +17,9 @@ on this machine, so that the gap between it and the service is our own work.
 The worker count and class default to gunicorn.conf.py's production values (2 x sync).
 
 Where the time goes: the CPU the web workers and Redis spent per request (from /proc and
-Redis's INFO cpu), median over the rounds; wrk's share is the rest of the two cores.
+Redis's INFO cpu), median over the rounds; wrk's share is the rest of the two cores. The
+last line gives the same ratios from that CPU (bare over service): on a machine whose
+load from other work varies, they move much less than the rates.
 """
 import argparse
 import json
@@ -89,7 +91,7 @@ def main():
                             raise SystemExit(f"{name}: {figures['non2xx']} non-2xx answers, {figures['errors']} errors")
                         results[name].append(figures)
     print(f"machine: {machine()}; gunicorn {options.workers} x {options.worker_class}; wrk -c {options.connections} -d {options.seconds}s x {options.rounds} rounds")
-    summary = {}
+    summary, cpu_summary = {}, {}
     for name, runs in results.items():
         rate = statistics.median(r["rate"] for r in runs)
         p50 = statistics.median(r["p50_us"] for r in runs) / 1000
@@ -98,11 +100,16 @@ def main():
         rounds = ", ".join(f"{r['rate']:.0f}" for r in runs)
         web = statistics.median(c[0] for c in cpu[name]) * 1000
         redis_ms = statistics.median(c[1] for c in cpu[name]) * 1000
+        cpu_summary[name] = web + redis_ms
         print(f"{name:8s} {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: {rounds})  "
               f"CPU per request: web {web:.3f} ms, redis {redis_ms:.3f} ms")
     print(ratio_line("ingest accepted/s", summary["service"], summary["bare"], 0.7))
     print(ratio_line("ingest incoming accepted/s", summary["incoming"], summary["bare"], 0.7))
     print(ratio_line("incoming vs FoxOMS accepted/s", summary["incoming"], summary["service"], 0.9))
+    # the cores are saturated: the rate ratio follows the CPU ratio, which moves less with the machine's load
+    print(f"CPU per request (web + redis) against bare: service {cpu_summary['bare'] / cpu_summary['service']:.2f}, "
+          f"incoming {cpu_summary['bare'] / cpu_summary['incoming']:.2f}; "
+          f"incoming against service {cpu_summary['service'] / cpu_summary['incoming']:.2f}")
     if options.reference:
         print(f"reference (bare + one XADD, not a target): ratio {summary['xadd-ref'] / summary['bare']:.2f}")
 

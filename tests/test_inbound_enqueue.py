@@ -57,8 +57,13 @@ def test_an_unregistered_task_is_what_send_task_queues(app, redis_client):
     assert_same_message(app, redis_client, "probe.not-registered", ["a"])
 
 
-def test_task_routes_to_a_named_queue_are_honoured(make_app, redis_url, redis_client):
-    app = make_app(CELERY=celery_config(redis_url, task_routes={"routing.*": {"queue": "routing"}}))
+@pytest.mark.parametrize("changes", [
+    {"task_routes": {"routing.*": {"queue": "routing"}}},
+    {"task_routes": {"routing.route_event": "routing", "delivery.*": {"queue": "delivery"}},
+     "task_queues": [Queue("celery"), Queue("routing", Exchange("routing"), routing_key="routing"), Queue("delivery")]},
+])
+def test_task_routes_to_a_named_queue_are_honoured(make_app, redis_url, redis_client, changes):
+    app = make_app(CELERY=celery_config(redis_url, **changes))
     key, sent = assert_same_message(app, redis_client, ROUTE_TASK_NAME, ["evt_1"])
     assert key == "routing" and sent["properties"]["delivery_info"]["routing_key"] == "routing"
 
