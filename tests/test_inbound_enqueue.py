@@ -8,12 +8,11 @@ tag (a fresh uuid per message) differs.
 import pytest
 from celery import signals
 from kombu import Exchange, Queue
+from kombu.utils.json import loads
 
 from handlers.inbound.enqueue import UnsupportedCelerySettings
 from handlers.inbound.store import ROUTE_TASK_NAME
 from tasks import celery_settings
-
-from kombu.utils.json import loads
 
 
 def sent_by_celery(redis_client, celery_app, task_name, args):
