@@ -75,13 +75,11 @@ def step_timings(app):
     """Microseconds of each step of the service's request path, timed alone."""
     from werkzeug.datastructures import EnvironHeaders
 
-    from handlers.inbound.enqueue import task_message
     from handlers.inbound.headers import dedupe_key, safe_headers
-    from handlers.inbound.store import store_event
     from handlers.store.events import event_record, new_event_id
     from schemas.foxoms import schema_for_event
 
-    celery_app, redis_client = app.extensions["celery"], app.extensions["redis"]
+    inbound_store, redis_client = app.extensions["inbound_store"], app.extensions["redis"]
     raw = json.dumps({"data": BODY}).encode()
     record = BODY
     schema = schema_for_event("bookingCreated")
@@ -93,7 +91,7 @@ def step_timings(app):
         counter[0] += 1
         event = dict(event_id=new_event_id(), source="foxoms", name="bookingCreated", payload=record,
                      headers={"Host": "127.0.0.1"}, received_ts=received)
-        store_event(redis_client, celery_app, "celery", event, f"hooks:bench:dedupe:{counter[0]}")
+        inbound_store.store_event(event, f"hooks:bench:dedupe:{counter[0]}")
 
     steps = {
         "json parse": lambda: json.loads(raw.decode()),
@@ -101,7 +99,7 @@ def step_timings(app):
         "header filter": lambda: safe_headers(headers),
         "dedupe key": lambda: dedupe_key("foxoms", "bookingCreated", raw, headers),
         "event record": lambda: event_record("evt_x", "foxoms", "bookingCreated", record, {"Host": "x"}, received, "k"),
-        "celery message": lambda: task_message(celery_app, "routing.route_event", ["evt_x"]),
+        "celery message": lambda: inbound_store.messages.message("routing.route_event", ["evt_x"]),
         "store_event (wall: Redis runs the script)": store,
         "XADD of the body (reference, wall)": lambda: redis_client.xadd(
             "hooks:bench:reference", {"body": raw}, maxlen=1000, approximate=True),

@@ -31,8 +31,8 @@ def cpu_per_call_us(caller, calls, gauge):
     started = time.process_time()
     for _ in range(calls):
         unique = uuid.uuid4().hex
-        caller([f"bench:dedupe:{unique}", f"bench:event:{unique}", "bench:index", "bench:queue"],
-               [unique, 60, 1, "message", '["field","value"]'])
+        caller(["bench:index", f"bench:dedupe:{unique}", f"bench:event:{unique}", "bench:queue"],
+               [60, unique, 1, "message", '["field","value"]'])
     return (time.process_time() - started) / calls * 1e6
 
 

@@ -130,7 +130,7 @@ def wait_for_room(redis_client, logger, sleep=time.sleep):
 class MemoryGauge:
     """The latest MemoryState, read with `read()` at most every SAMPLE_SECONDS.
 
-    One per ScriptCaller (so per process): the hooks' path pays one INFO a second, not one
+    One per InboundStore (so per app and process): the hooks' path pays one INFO a second, not one
     per request. `current()` is None when INFO could not be read (then nothing is refused
     on its account: a Redis that does not answer fails the store call itself).
     """

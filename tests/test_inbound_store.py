@@ -1,15 +1,15 @@
 """The one-round-trip store: Lua writes event + dedupe key + index + Celery message.
 
-The message format is proven by the real worker: a message built by task_message and
-pushed by the Lua script runs the existing task "probe.write".
+The message format is proven by the real worker: a message built by the store's message
+templates and pushed by the Lua script runs the existing task "probe.write"; it is compared
+value by value with send_task's in tests/test_inbound_enqueue.py.
 """
-import json
 import uuid
 
 import pytest
 
-from handlers.inbound.enqueue import decode_task_message, queue_name, task_message
-from handlers.inbound.store import StoreUnavailable, store_event, store_script
+from handlers.inbound.enqueue import decode_task_message
+from handlers.inbound.store import InboundStore, StoreUnavailable
 from handlers.store.events import EVENTS_INDEX, get_event
 from handlers.store.keys import key
 from tests.helpers import wait_for
@@ -28,36 +28,17 @@ def event(event_id="evt_test", payload=None):
 
 def test_worker_runs_a_message_pushed_by_the_lua_script(app, redis_client, celery_worker):
     token = uuid.uuid4().hex
-    celery_app = app.extensions["celery"]
-    event_id, duplicate = store_event(
-        redis_client, celery_app, queue_name(celery_app), event(), key("dedupe", "plain", token),
-        task=("probe.write", [token, "written-by-worker"]),
+    event_id, duplicate = app.extensions["inbound_store"].store_event(
+        event(), key("dedupe", "plain", token), task=("probe.write", [token, "written-by-worker"]),
     )
     assert (event_id, duplicate) == ("evt_test", False)
     value = wait_for(lambda: redis_client.get(key("probe", token)), timeout=20, message="probe.write to run")
     assert value == "written-by-worker"
 
 
-def test_message_matches_what_send_task_queues(app, redis_client):
-    celery_app = app.extensions["celery"]
-    celery_app.send_task("probe.write", args=["a", "b"])
-    (sent,) = redis_client.lrange("celery", 0, -1)
-    _, built = task_message(celery_app, "probe.write", ["a", "b"])
-    sent, built = json.loads(sent), json.loads(built)
-    assert set(built) == set(sent)
-    assert set(built["headers"]) == set(sent["headers"])
-    for name in ("content-type", "content-encoding", "body"):
-        assert built[name] == sent[name]
-    assert {k: built["properties"][k] for k in ("delivery_info", "priority", "body_encoding", "delivery_mode")} == {
-        k: sent["properties"][k] for k in ("delivery_info", "priority", "body_encoding", "delivery_mode")
-    }
-    assert decode_task_message(json.dumps(built)) == ("probe.write", ["a", "b"], {})
-
-
 def test_store_writes_everything_in_one_call(app, redis_client):
-    celery_app = app.extensions["celery"]
     dedupe = key("dedupe", "plain", "abc")
-    store_event(redis_client, celery_app, "celery", event(), dedupe)
+    app.extensions["inbound_store"].store_event(event(), dedupe)
     stored = get_event(redis_client, "evt_test")
     assert stored["payload"] == {"a": 1} and stored["status"] == "received"
     assert stored["dedupe_key"] == dedupe
@@ -69,10 +50,10 @@ def test_store_writes_everything_in_one_call(app, redis_client):
 
 
 def test_duplicate_writes_nothing_new(app, redis_client):
-    celery_app = app.extensions["celery"]
+    store = app.extensions["inbound_store"]
     dedupe = key("dedupe", "plain", "abc")
-    store_event(redis_client, celery_app, "celery", event("evt_first"), dedupe)
-    assert store_event(redis_client, celery_app, "celery", event("evt_second"), dedupe) == ("evt_first", True)
+    store.store_event(event("evt_first"), dedupe)
+    assert store.store_event(event("evt_second"), dedupe) == ("evt_first", True)
     assert redis_client.exists(key("event", "evt_second")) == 0
     assert redis_client.llen("celery") == 1
 
@@ -80,35 +61,32 @@ def test_duplicate_writes_nothing_new(app, redis_client):
 def test_unreachable_redis_raises_store_unavailable(app):
     from handlers.redis_client import client_from_url
 
-    dead = client_from_url("redis://127.0.0.1:1/0")
-    celery_app = app.extensions["celery"]
+    dead = InboundStore(client_from_url("redis://127.0.0.1:1/0"), app.extensions["celery"])
     with pytest.raises(StoreUnavailable) as caught:
-        store_event(dead, celery_app, "celery", event(), key("dedupe", "plain", "x"))
+        dead.store_event(event(), key("dedupe", "plain", "x"))
     assert caught.value.status == 503
 
 
 def test_store_survives_a_script_flush(app, redis_client):
     """EVALSHA answers NOSCRIPT after a restart or SCRIPT FLUSH: the call falls back to EVAL."""
-    celery_app = app.extensions["celery"]
-    store_event(redis_client, celery_app, "celery", event("evt_before"), key("dedupe", "plain", "before"))
+    store = app.extensions["inbound_store"]
+    store.store_event(event("evt_before"), key("dedupe", "plain", "before"))
     redis_client.script_flush()
-    assert store_event(redis_client, celery_app, "celery", event("evt_after"), key("dedupe", "plain", "after")) == (
-        "evt_after", False)
+    assert store.store_event(event("evt_after"), key("dedupe", "plain", "after")) == ("evt_after", False)
     assert get_event(redis_client, "evt_after")["status"] == "received"
 
 
 def test_store_reconnects_after_its_connection_is_killed(app, redis_client):
     """A dropped connection gives one StoreUnavailable at most, then the next call reconnects."""
-    celery_app = app.extensions["celery"]
-    store_event(redis_client, celery_app, "celery", event("evt_one"), key("dedupe", "plain", "one"))
-    held = store_script(redis_client).idle[-1]  # the connection the call above put back
+    store = app.extensions["inbound_store"]
+    store.store_event(event("evt_one"), key("dedupe", "plain", "one"))
+    held = store.script.idle[-1]  # the connection the call above put back
     held.send_command("CLIENT", "ID")
     assert redis_client.client_kill_filter(_id=held.read_response()) == 1
     outcomes = []
     for number in range(2):
         try:
-            outcomes.append(store_event(redis_client, celery_app, "celery", event(f"evt_re{number}"),
-                                        key("dedupe", "plain", f"re{number}")))
+            outcomes.append(store.store_event(event(f"evt_re{number}"), key("dedupe", "plain", f"re{number}")))
         except StoreUnavailable:
             outcomes.append("unavailable")
     assert outcomes[-1] == ("evt_re1", False)

@@ -7,8 +7,8 @@ Redis itself, so workers on different machines share one clock. The window is
 stretched by a margin against network jitter: 4 % of the window, at most 100 ms.
 Under "1/second" requests leave our workers at least 1.04 s apart, so two never arrive
 at the vendor within one second; under "3000/5 minutes" the window is 300.1 s (jitter
-is a matter of milliseconds whatever the window: 4 % of it would waste 12 s in every
-5 minutes). A vendor without a configured limit is unlimited.
+is a matter of milliseconds whatever the window). How the margin was chosen:
+docs/benchmarks.md, bench/ratelimit. A vendor without a configured limit is unlimited.
 
 A 429 puts the vendor in a cooldown (Retry-After, else COOLDOWN_DEFAULT_SECONDS) that
 every worker honours before its next request to that vendor.
@@ -20,7 +20,7 @@ import limits
 
 from handlers.store.keys import key
 
-WINDOW_MARGIN_FRACTION = 0.04  # 40 ms at 1/second: CI runs saw arrivals up to 19 ms closer than sent
+WINDOW_MARGIN_FRACTION = 0.04  # of the window: 40 ms at 1/second
 WINDOW_MARGIN_MAX_SECONDS = 0.1
 COOLDOWN_DEFAULT_SECONDS = 5.0
 COOLDOWN_MAX_SECONDS = 3600.0

@@ -13,7 +13,6 @@ from handlers.inbound.decoding import decode_body
 from handlers.inbound.errors import InvalidPayload, PayloadTooLarge
 from handlers.inbound.headers import dedupe_key, safe_headers
 from handlers.inbound.sources import FOXOMS, check_enabled, find_source
-from handlers.inbound.store import store_events
 from handlers.inbound.verify import check_token, presented_tokens, verify_signature
 from handlers.store.events import new_event_id
 from schemas.foxoms import schema_for_event
@@ -99,8 +98,9 @@ def incoming_event(source, schema, body, dedupe_bytes):
     return payloads.incoming_event_name(payload, source.get("event_field")), payload, dedupe_bytes
 
 
-def receive(rules, rules_error, inbound, redis_client, celery_app, queue, max_bytes):
-    """Check, store and queue one request: (source name, [(event id, duplicate)], batch).
+def receive(rules, rules_error, inbound, store, max_bytes):
+    """Check, store (in `store`, an InboundStore) and queue one request: (source name,
+    [(event id, duplicate)], batch).
 
     One pair per event: one for a body, one per element of a batch, in order."""
     source_name, source = identify(rules, rules_error, inbound)
@@ -120,4 +120,4 @@ def receive(rules, rules_error, inbound, redis_client, celery_app, queue, max_by
         )
         key = dedupe_key(source_name, event_name, dedupe_bytes, inbound.headers, index if batch else None)
         items.append((event, key, None))
-    return source_name, store_events(redis_client, celery_app, queue, items), batch
+    return source_name, store.store_events(items), batch

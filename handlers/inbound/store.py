@@ -11,31 +11,31 @@ import redis
 from redis.exceptions import NoScriptError, ResponseError
 
 from handlers.errors import ServiceUnavailable
-from handlers.inbound.enqueue import task_message
+from handlers.inbound.enqueue import TaskMessages, check_settings
 from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
 ROUTE_TASK_NAME = "routing.route_event"
 
-# KEYS: events index, queue list, then per event: dedupe key, event hash
+# KEYS: events index, then per event: dedupe key, event hash, the task's queue list
 # ARGV: dedupe ttl, then per event: event id, index score, task message, the hash's
 # field/value pairs as one JSON array of strings (one argument to pack instead of twenty;
 # cjson decodes it in Redis)
 # Returns per event: the stored (or the first) event id, 1 if a duplicate else 0.
 STORE_AND_ENQUEUE = """
 local answer = {}
-for i = 0, (#KEYS - 2) / 2 - 1 do
-  local dedupe, id = KEYS[3 + 2 * i], ARGV[2 + 4 * i]
+for i = 0, (#KEYS - 1) / 3 - 1 do
+  local dedupe, id = KEYS[2 + 3 * i], ARGV[2 + 4 * i]
   local first = redis.call('GET', dedupe)
   if first then
     answer[#answer + 1] = first
     answer[#answer + 1] = 1
   else
     redis.call('SET', dedupe, id, 'EX', tonumber(ARGV[1]))
-    redis.call('HSET', KEYS[4 + 2 * i], unpack(cjson.decode(ARGV[5 + 4 * i])))
+    redis.call('HSET', KEYS[3 + 3 * i], unpack(cjson.decode(ARGV[5 + 4 * i])))
     redis.call('ZADD', KEYS[1], ARGV[3 + 4 * i], id)
-    redis.call('LPUSH', KEYS[2], ARGV[4 + 4 * i])
+    redis.call('LPUSH', KEYS[4 + 3 * i], ARGV[4 + 4 * i])
     answer[#answer + 1] = id
     answer[#answer + 1] = 0
   end
@@ -59,10 +59,10 @@ class StoreFull(ServiceUnavailable):
 class ScriptCaller:
     """Runs STORE_AND_ENQUEUE on a connection of its own, taken from a free list.
 
-    The request path's one Redis call. redis-py's client takes a connection from its pool,
-    wraps the call in retry and telemetry hooks and gives it back, about 50 us of CPU a
-    call on 2 cores (bench/ingest); holding Connections (redis-py's own class: same socket
-    options, timeouts and health checks) and calling send_command/read_response skips that.
+    The request path's one Redis call, on held Connections (redis-py's own class: same
+    socket options, timeouts and health checks) with send_command/read_response, without
+    the client's pool and per-call machinery (what that saves: docs/benchmarks.md,
+    bench/ingest_profile).
     A call takes an idle connection (or makes one) and puts it back when done, so there are
     as many as calls at once, whether those run in threads or in gevent's greenlets (the
     web process's gunicorn worker: a greenlet-local one would be a Redis connection per
@@ -74,7 +74,7 @@ class ScriptCaller:
     refuse a hook, and the retry is safe (the dedupe key makes a second run of the script
     answer "duplicate" with the first id).
 
-    Before the script, the memory gauge (one `INFO memory` a second, on the same
+    Before the script, the memory gauge (at most one `INFO memory` a second, on the same
     connection) refuses the event when Redis evicts keys or is above FULL_FRACTION of
     maxmemory; an OOM reply to the script itself is store_full too.
     """
@@ -138,41 +138,52 @@ class ScriptCaller:
         return connection.read_response()
 
 
-def store_script(redis_client):
-    """The ScriptCaller of this client (cached on the client object)."""
-    caller = getattr(redis_client, "_hooks_store_script", None)
-    if caller is None:
-        caller = redis_client._hooks_store_script = ScriptCaller(redis_client)
-    return caller
+class InboundStore:
+    """Stores accepted events and queues their tasks; one per app, built in create_app
+    (`app.extensions["inbound_store"]`) and shared by its threads.
 
-
-def store_event(redis_client, celery_app, queue, event, dedupe_key, task=None):
-    """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
-
-    `task` is (task name, args); the default routes the event: ("routing.route_event",
-    [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails
-    or evicts keys, StoreFull when it is (nearly) out of memory.
+    `messages` builds the task messages (handlers.inbound.enqueue.TaskMessages),
+    `script` runs STORE_AND_ENQUEUE (ScriptCaller, with the memory gauge).
     """
-    return store_events(redis_client, celery_app, queue, [(event, dedupe_key, task)])[0]
+
+    def __init__(self, redis_client, celery_app):
+        self.messages = TaskMessages(celery_app)
+        self.script = ScriptCaller(redis_client)
+
+    def store_event(self, event, dedupe_key, task=None):
+        """Store `event` (kwargs of event_record) and queue its routing, unless a duplicate.
+
+        `task` is (task name, args); the default routes the event: ("routing.route_event",
+        [event id]). Returns (event id, duplicate). Raises StoreUnavailable when Redis fails
+        or evicts keys, StoreFull when it is (nearly) out of memory.
+        """
+        return self.store_events([(event, dedupe_key, task)])[0]
+
+    def store_events(self, items):
+        """Store several events at once, all or none: items are (event, dedupe key, task or
+        None), as for store_event. Returns [(event id, duplicate)] in the same order."""
+        keys, args = [EVENTS_INDEX], [DEDUPE_WINDOW_SECONDS]
+        for event, dedupe_key, task in items:
+            record = event_record(dedupe_key=dedupe_key, **event)
+            task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
+            queue, _, message = self.messages.message(task_name, task_args)
+            pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
+            keys += [dedupe_key, event_key(record["id"]), queue]
+            args += [record["id"], record["received_ts"], message, pairs]
+        try:
+            answer = self.script(keys=keys, args=args)
+        except (redis.RedisError, OSError) as exc:
+            if out_of_memory(exc):
+                raise StoreFull("the event store is full; nothing was accepted, retry later") from None
+            raise StoreUnavailable(
+                f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
+            ) from None
+        return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]
 
 
-def store_events(redis_client, celery_app, queue, items):
-    """Store several events at once, all or none: items are (event, dedupe key, task or
-    None), as for store_event. Returns [(event id, duplicate)] in the same order."""
-    keys, args = [EVENTS_INDEX, queue], [DEDUPE_WINDOW_SECONDS]
-    for event, dedupe_key, task in items:
-        record = event_record(dedupe_key=dedupe_key, **event)
-        task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
-        _, message = task_message(celery_app, task_name, task_args)
-        pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
-        keys += [dedupe_key, event_key(record["id"])]
-        args += [record["id"], record["received_ts"], message, pairs]
-    try:
-        answer = store_script(redis_client)(keys=keys, args=args)
-    except (redis.RedisError, OSError) as exc:
-        if out_of_memory(exc):
-            raise StoreFull("the event store is full; nothing was accepted, retry later") from None
-        raise StoreUnavailable(
-            f"the event store is not answering ({type(exc).__name__}); nothing was accepted, retry later"
-        ) from None
-    return [(answer[i], bool(answer[i + 1])) for i in range(0, len(answer), 2)]
+def init_app(app):
+    """Refuse Celery settings the hand-built messages cannot honour; build the app's store."""
+    celery_app = app.extensions["celery"]
+    celery_app.finalize()  # send_task applies a registered task's options: register them now
+    check_settings(celery_app, [ROUTE_TASK_NAME])
+    app.extensions["inbound_store"] = InboundStore(app.extensions["redis"], celery_app)

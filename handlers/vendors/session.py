@@ -1,8 +1,8 @@
 """The requests.Session every vendor call goes through.
 
 requests reads the environment for proxies, CA bundles and ~/.netrc on every request
-when `trust_env` is on: about 0.5 ms of CPU a call (bench/pipeline's profile), for
-settings that do not change while a worker runs. So they are read once, here: with no
+when `trust_env` is on (its cost: docs/benchmarks.md, bench/pipeline), for settings that
+do not change while a worker runs. So they are read once, here: with no
 proxy variable set, `trust_env` is turned off and a CA bundle variable is applied to the
 session. With a proxy variable set, requests keeps reading the environment as usual
 (it applies no_proxy per URL). ~/.netrc is never a source of vendor credentials: the

@@ -1,14 +1,11 @@
 """POST /hooks/foxoms/<event_name> and POST /hooks/incoming/<hook_name>: thin views
 over handlers.inbound.receive (verify, validate, store + enqueue, answer 202)."""
-import json
 import re
-from functools import lru_cache
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from handlers.errors import ServiceError
-from handlers.inbound.enqueue import queue_name
 from handlers.inbound.receive import Inbound, receive
 from handlers.inbound.sources import FOXOMS, INCOMING
 from handlers.metrics import HOOKS_ACCEPTED, HOOKS_DUPLICATES, HOOKS_RECEIVED, HOOKS_REJECTED
@@ -44,55 +41,40 @@ def read_stream(stream, limit):
 
 
 def _receive(kind, name):
-    app = current_app._get_current_object()
-    req = request._get_current_object()  # one proxy lookup, not one per attribute
-    celery_app = app.extensions["celery"]
-    headers = req.headers
+    headers = request.headers
     inbound = Inbound(
         kind=kind,
         name=name,
         headers=headers,
-        query_token=req.args.get("token", ""),
+        query_token=request.args.get("token", ""),
         content_type=headers.get("Content-Type", ""),
-        content_length=req.content_length,
-        read_body=lambda limit: read_stream(req.stream, limit),
+        content_length=request.content_length,
+        read_body=lambda limit: read_stream(request.stream, limit),
         received_ts=now(),
     )
+    extensions = current_app.extensions
     try:
         source, accepted, batch = receive(
-            app.extensions.get("rules"),
-            app.extensions.get("rules_error"),
+            extensions.get("rules"),
+            extensions.get("rules_error"),
             inbound,
-            app.extensions["redis"],
-            celery_app,
-            queue_name(celery_app),
-            int(app.config["MAX_BODY_BYTES"]),
+            extensions["inbound_store"],
+            int(current_app.config["MAX_BODY_BYTES"]),
         )
     except ServiceError as exc:
-        counter(HOOKS_RECEIVED, _source_label(kind, name)).inc()
-        counter(HOOKS_REJECTED, str(exc.status)).inc()
+        HOOKS_RECEIVED.labels(_source_label(kind, name)).inc()
+        HOOKS_REJECTED.labels(str(exc.status)).inc()
         raise
-    counter(HOOKS_RECEIVED, source).inc()
+    HOOKS_RECEIVED.labels(source).inc()
     for _, duplicate in accepted:
-        counter(HOOKS_DUPLICATES if duplicate else HOOKS_ACCEPTED, source).inc()
-    return app.response_class(answer_body(accepted, batch), status=202, mimetype="application/json")
+        (HOOKS_DUPLICATES if duplicate else HOOKS_ACCEPTED).labels(source).inc()
+    return answer(accepted, batch), 202
 
 
-def answer_body(accepted, batch):
+def answer(accepted, batch):
     """{"event_id", "duplicate"} for one event; {"events": [...]} for a batch."""
-    if batch:
-        events = [{"event_id": event_id, "duplicate": duplicate} for event_id, duplicate in accepted]
-        return json.dumps({"events": events}) + "\n"
-    ((event_id, duplicate),) = accepted
-    # what jsonify(event_id=..., duplicate=...) answers, without its per-call machinery
-    return f'{{"event_id":{json.dumps(event_id)},"duplicate":{"true" if duplicate else "false"}}}\n'
-
-
-@lru_cache(maxsize=1024)
-def counter(metric, label):
-    """The child of a one-label counter (labels() takes a lock and builds a key per call).
-    Labels are bounded (source names, status codes), so the cache is too."""
-    return metric.labels(label)
+    events = [{"event_id": event_id, "duplicate": duplicate} for event_id, duplicate in accepted]
+    return jsonify(events=events) if batch else jsonify(events[0])
 
 
 def _source_label(kind, name):
