@@ -67,5 +67,8 @@ def celery_init_app(app):
     app.extensions["celery"] = celery_app
     for module in celery_app.conf.include:
         __import__(module)
+    from tasks.dispatcher import dispatcher_step  # imports the delivery engine, which needs the tasks
+
+    celery_app.steps["worker"].add(dispatcher_step(app))
     return celery_app
 

@@ -3,6 +3,7 @@ import os
 
 from handlers.actions import load_all
 from handlers.delivery.deliver import Runtime
+from handlers.delivery.dispatch import Dispatcher
 from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
 from handlers.vendors.session import vendor_session
@@ -40,3 +41,9 @@ def runtime_for(app):
     )
     app.extensions["delivery_runtime"] = (os.getpid(), runtime)
     return runtime
+
+
+def dispatcher_for(app):
+    """The release loop of parked deliveries for this worker process (see tasks.dispatcher)."""
+    return Dispatcher(app.extensions["redis"], runtime_for(app).limits, deliver_sender(app.extensions["celery"]),
+                      seconds(app.config, "DELIVERY_LEASE_SECONDS"))
