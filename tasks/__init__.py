@@ -12,6 +12,7 @@ VISIBILITY_TIMEOUT_SECONDS = 300
 RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
 REQUEUE_INTERVAL_SECONDS = 5  # how often beat queues the retries in hooks:retries that are due
 SWEEP_INTERVAL_SECONDS = 15  # how often beat looks for expired leases and unrouted events
+BROKER_POOL_LIMIT = 10  # broker connections a process sends messages on (Celery's default, made explicit)
 
 # Every module that defines tasks; the worker imports them all.
 TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delivery", "tasks.maintenance"]
@@ -37,6 +38,7 @@ def celery_settings(redis_url):
         worker_hijack_root_logger=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_heartbeat=0,
+        broker_pool_limit=BROKER_POOL_LIMIT,
         beat_schedule={
             "enforce-retention": {"task": "maintenance.enforce_retention", "schedule": RETENTION_INTERVAL_SECONDS},
             # expires: a tick not run by the next one is dropped instead of piling up
