@@ -1,7 +1,9 @@
 """How the delivery engine reaches Celery and the app: task names, senders, the runtime."""
 import os
+import time
 
 from handlers.actions import load_all
+from handlers.delivery import leases
 from handlers.delivery.deliver import Runtime
 from handlers.delivery.dispatch import Dispatcher
 from handlers.delivery.knobs import seconds
@@ -47,3 +49,14 @@ def dispatcher_for(app):
     """The release loop of parked deliveries for this worker process (see tasks.dispatcher)."""
     return Dispatcher(app.extensions["redis"], runtime_for(app).limits, deliver_sender(app.extensions["celery"]),
                       seconds(app.config, "DELIVERY_LEASE_SECONDS"))
+
+
+def queue_leased(app, delivery_ids, token, now=time.time):
+    """Queue "delivery.deliver" for each delivery no one holds, leased to `token`: a message
+    lost with a killed worker (prefetched, never run) is re-sent by the sweeper, and whoever
+    knows the token (routing the same event again) may take it over."""
+    send, lease_seconds = deliver_sender(app.extensions["celery"]), seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    for delivery_id in delivery_ids:
+        moment = now()
+        if leases.take_lease(app.extensions["redis"], delivery_id, None, moment, moment + lease_seconds, token):
+            send(delivery_id, token)
