@@ -97,6 +97,22 @@ local entry = tonumber(redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
 return {0, math.max(1, entry + window - now - lead)}
 """
 
+# KEYS: window log. ARGV: member, margin ms, window ms. After the vendor answered: the
+# request reached it at the latest now, so its entry moves to now - margin if that is
+# later (a request held up between its slot and the wire, by a busy process, would
+# otherwise let the next one arrive less than the period after it).
+_CONFIRM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local latest = now - tonumber(ARGV[2])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) < latest then
+  redis.call('ZADD', KEYS[1], 'XX', latest, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return 0
+"""
+
 # KEYS: cooldown. ARGV: milliseconds. Extends, never shortens, a running cooldown.
 _COOL_DOWN = """
 local t = redis.call('TIME')
@@ -192,6 +208,7 @@ class VendorLimits:
         self._acquire = redis_client.register_script(_ACQUIRE)
         self._slots = redis_client.register_script(_SLOTS)
         self._cool_down = redis_client.register_script(_COOL_DOWN)
+        self._confirm = redis_client.register_script(_CONFIRM)
 
     def limit_for(self, vendor):
         name = f"{vendor.upper()}_RATE_LIMIT"
@@ -205,13 +222,19 @@ class VendorLimits:
         amount, window_seconds = limit if limit else (0, 0.0)
         return amount, int(stretched_window(window_seconds) * 1000)
 
-    def acquire(self, vendor, delivery_id=""):
+    def acquire(self, vendor, delivery_id="", member=None):
         """Take a request slot: (None, 0.0) when taken, else (reason, seconds to wait)."""
         amount, window_ms = self._limit_args(vendor)
         keys = [window_key(vendor), cooldown_key(vendor), reservations_key(vendor), _lane_key(vendor)]
-        args = [amount, window_ms, uuid.uuid4().hex, delivery_id or "", int(self.max_wait_seconds * 1000)]
+        args = [amount, window_ms, member or uuid.uuid4().hex, delivery_id or "", int(self.max_wait_seconds * 1000)]
         code, wait_ms = self._acquire(keys=keys, args=args)
         return (None, 0.0) if int(code) == 0 else (REASON_NAMES[int(code)], int(wait_ms) / 1000.0)
+
+    def answered(self, vendor, member):
+        """The request of slot `member` has its answer: count it from now - margin at the earliest."""
+        amount, window_ms = self._limit_args(vendor)
+        margin_ms = window_ms - int(self.limit_for(vendor)[1] * 1000)
+        self._confirm(keys=[window_key(vendor)], args=[member, margin_ms, window_ms])
 
     def try_acquire(self, vendor):
         """Take a request slot: 0.0 when taken, else the seconds to wait before asking again."""
@@ -219,11 +242,13 @@ class VendorLimits:
 
     def before_request(self, vendor, delivery_id=""):
         """Take a slot, or raise RateLimited. A reservation holder waits for its slot when
-        that is at most max_wait_seconds away."""
+        that is at most max_wait_seconds away. For a limited vendor, returns the function the
+        client calls once the answer is in (see `answered`)."""
+        member = uuid.uuid4().hex
         while True:
-            reason, wait = self.acquire(vendor, delivery_id)
+            reason, wait = self.acquire(vendor, delivery_id, member)
             if reason is None:
-                return
+                return (lambda: self.answered(vendor, member)) if self.limit_for(vendor) else None
             if not self.is_holder(vendor, delivery_id) or wait > self.max_wait_seconds:
                 raise RateLimited(vendor, wait, reason)
             self.sleep(wait)
