@@ -51,12 +51,17 @@ def dispatcher_for(app):
                       seconds(app.config, "DELIVERY_LEASE_SECONDS"))
 
 
-def queue_leased(app, delivery_ids, token, now=time.time):
-    """Queue "delivery.deliver" for each delivery no one holds, leased to `token`: a message
-    lost with a killed worker (prefetched, never run) is re-sent by the sweeper, and whoever
-    knows the token (routing the same event again) may take it over."""
-    send, lease_seconds = deliver_sender(app.extensions["celery"]), seconds(app.config, "DELIVERY_LEASE_SECONDS")
+def lease_for_message(app, delivery_id, token, now=time.time):
+    """Lease the delivery to a message carrying `token`, if no one else holds it (free, or
+    leased to `token` already: routing the same event again); True when leased."""
+    redis_client, moment = app.extensions["redis"], now()
+    lease_end = moment + seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    return bool(leases.take_lease(redis_client, delivery_id, None, moment, lease_end, token)
+                or leases.take_lease(redis_client, delivery_id, token, moment, lease_end, token))
+
+
+def send_leased(app, delivery_ids, token):
+    """Queue "delivery.deliver" for deliveries leased with lease_for_message."""
+    send = deliver_sender(app.extensions["celery"])
     for delivery_id in delivery_ids:
-        moment = now()
-        if leases.take_lease(app.extensions["redis"], delivery_id, None, moment, moment + lease_seconds, token):
-            send(delivery_id, token)
+        send(delivery_id, token)
