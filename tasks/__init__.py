@@ -32,9 +32,10 @@ def celery_settings(redis_url):
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        # 2, not 1: under the gevent pool a consumer whose prefetch is used up stops polling
-        # for up to 2 s (its drain timeout) even after acks free room; with 2, the 101st
-        # message waits in the consumer for a free greenlet and the poll never stops.
+        # 2, not 1: without an event loop (gevent pool) kombu's Redis poller whose prefetch
+        # is used up sleeps up to 1 s before it looks again (MultiChannelPoller.get), even if
+        # acks freed room meanwhile; with 2, the 101st message waits in the consumer for a
+        # free greenlet and the poller never pauses.
         # Prefetched messages are safe: each carries a lease token (tasks.routing leases the
         # deliveries it queues) or is a routing message the sweeper re-routes.
         worker_prefetch_multiplier=PREFETCH_MULTIPLIER,
