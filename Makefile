@@ -28,7 +28,7 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -m slow -rP $(PYTEST_ARGS)
 
-# make bench: the four benchmarks under bench/ (figures, commands and machine in docs/benchmarks.md).
+# make bench: the benchmarks under bench/ (figures, commands and machine in docs/benchmarks.md).
 # Each starts its own Redis (embedded, unless REDIS_URL is set), servers, workers and simulators.
 bench: $(STAMP)
 	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null 2>&1 \
@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_profile
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.ratelimit
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.isolation
 	$(BIN)/python -m bench.memory
 
 clean:
