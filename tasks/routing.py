@@ -20,7 +20,6 @@ from handlers.delivery.deliver import deliver
 from handlers.delivery.wiring import lease_for_message, runtime_for, send_leased
 from handlers.routing.route import route_event as route_stored_event
 
-DELIVER_TASK = "delivery.deliver"
 RULES_RETRY_SECONDS = 30
 
 
