@@ -68,7 +68,7 @@ def main():
                     idle = connected_clients(redis_client)
                     answer = options.answer_ms / 1000
                     run_events(base, simulator, "warm-up", 50, answer)
-                    with ClientsPeak(redis_client) as clients:
+                    with ClientsPeak(redis_client, pid=worker.pid) as clients:
                         for number in range(options.rounds):
                             results["noop"].append(drain_noops(redis_url, redis_client, options.events))
                             meter.start()
@@ -89,7 +89,8 @@ def main():
     parts = ", ".join(f"{group} {seconds / options.events * 1000:.2f}" for group, seconds in cpu.items())
     print(f"latency   ms of CPU per event (last round): {parts}; worker busy {cpu['worker'] / wall:.0%} of a core")
     print(f"Redis connected_clients: {before} before the worker (web + bench), {idle} with it idle "
-          f"(+{idle - before}), peak {clients.peak} under load (+{clients.peak - before} for the worker)")
+          f"(+{idle - before}), peak {clients.peak} under load; the worker process's own peak: "
+          f"{clients.pid_peak} Redis connections (Unix sockets)")
 
 
 if __name__ == "__main__":
