@@ -49,6 +49,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_profile
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.ratelimit
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.isolation
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.console
 

@@ -335,3 +335,61 @@ def rss_mib(pid):
 def peak_rss_mib(pid):
     """VmHWM: the most resident memory the process has had, in MiB."""
     return status_mib(pid, "VmHWM")
+
+
+def procfile_worker_pool():
+    """(pool, concurrency) of the Procfile's worker line: the benches measure what it runs."""
+    import shlex
+
+    with open(os.path.join(ROOT, "Procfile")) as handle:
+        line = next(text.split(":", 1)[1] for text in handle if text.startswith("worker:"))
+    words = shlex.split(line)
+    pool = words[words.index("--pool") + 1] if "--pool" in words else "prefork"
+    concurrency = int(words[words.index("--concurrency") + 1]) if "--concurrency" in words else os.cpu_count()
+    return pool, concurrency
+
+
+def connected_clients(redis_client):
+    return int(redis_client.info("clients")["connected_clients"])
+
+
+def unix_sockets(pid):
+    """How many Unix-domain sockets process `pid` has open (the benches' Redis is on one)."""
+    with open("/proc/net/unix") as handle:
+        inodes = {line.split()[6] for line in handle.readlines()[1:] if len(line.split()) > 6}
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            count += 1
+    return count
+
+
+class ClientsPeak:
+    """Samples Redis's connected_clients in a thread; .peak is the most seen, and with
+    `pid`, .pid_peak the most Unix sockets (Redis connections) that process had."""
+
+    def __init__(self, redis_client, interval=0.1, pid=None):
+        import threading
+
+        self.redis, self.interval, self.peak, self.pid, self.pid_peak = redis_client, interval, 0, pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, connected_clients(self.redis))
+            if self.pid:
+                self.pid_peak = max(self.pid_peak, unix_sockets(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)

@@ -70,6 +70,14 @@ def run(base, simulator, event, count, limit, period_seconds, timeout):
     times = sorted(call.arrived for call in accepted())
     sustained = (len(times) - limit) / (times[-1] - times[limit - 1])
     plain = (len(times) - limit) / (times[-1] - times[0])
+    gaps = sorted(b - a for a, b in zip(times[limit - 1:], times[limit:]))
+    start = calls[0].arrived
+    for number, call in enumerate(calls):
+        if call.answered == 429:
+            print(f"{event}: call {number} answered 429 at +{call.arrived - start:.3f} s; calls around it: "
+                  f"{[(round(c.arrived - start, 3), c.answered) for c in calls[max(0, number - 3):number + 2]]}")
+    print(f"{event}: gaps between accepted calls after the first burst: median {gaps[len(gaps) // 2]:.3f} s, "
+          f"max {gaps[-1]:.3f} s, largest five {[round(g, 3) for g in gaps[-5:]]}", flush=True)
     return len(times), refused, sustained, plain, period_seconds and limit / period_seconds
 
 
@@ -79,6 +87,8 @@ def main():
     parser.add_argument("--itglue", type=int, default=150, help="IT Glue deliveries")
     parser.add_argument("--itglue-limit", default="50/5 seconds", help="IT Glue's 3000/5 minutes, scaled down")
     parser.add_argument("--processes", type=int, default=4, help="worker processes")
+    parser.add_argument("--pool", default="solo", help="worker pool (the Procfile's: gevent)")
+    parser.add_argument("--concurrency", type=int, default=1, help="per worker process (the Procfile's: 100)")
     options = parser.parse_args()
     quiet_simulators()
     itglue_limit, itglue_period = parse_rate(options.itglue_limit)
@@ -96,7 +106,7 @@ def main():
                    ITGLUE_BASE_URL=itglue.url, ITGLUE_API_KEY=ITGLUE_KEY, ITGLUE_RATE_LIMIT=options.itglue_limit)
         try:
             with gunicorn("app:create_app()", env, workers=1) as base, \
-                    celery_workers(env, count=options.processes, concurrency=1, pool="solo"):
+                    celery_workers(env, count=options.processes, concurrency=options.concurrency, pool=options.pool):
                 for name, simulator, event, count, limit, period in (
                     ("foxoms 1/second", foxoms, "bookingCreated", options.foxoms, 1, 1.0),
                     (f"itglue {options.itglue_limit}", itglue, "contactCreated", options.itglue, itglue_limit, itglue_period),
@@ -111,7 +121,8 @@ def main():
                                  f"ratio {plain / nominal:.2f} (no target)")
         finally:
             os.unlink(routes)
-    print(f"machine: {machine()}; {options.processes} worker processes (celery --pool solo)")
+    print(f"machine: {machine()}; {options.processes} worker processes (celery --pool {options.pool} "
+          f"--concurrency {options.concurrency})")
     print("\n".join(lines))
 
 

@@ -32,7 +32,8 @@ class ActionContext:
     config: Mapping                      # the Flask app's config (base URLs, credentials)
     session: requests.Session            # one session per worker process
     state: dict = field(default_factory=dict)  # kept between attempts of one delivery
-    before_request: Callable[[str], None] = lambda vendor: None  # rate-limit hook, per HTTP request
+    before_request: Callable[[str], Any] = lambda vendor: None  # rate-limit hook, per HTTP request (may
+                                         # return a function to call once the answer is in)
     delivery_id: str = ""                # the delivery being attempted ("" outside the delivery engine)
 
 

@@ -6,6 +6,10 @@ import redis
 
 SOCKET_TIMEOUT_SECONDS = 5
 CONNECT_TIMEOUT_SECONDS = 2
+# One client per process; its pool is bounded: under the worker's gevent pool 100 deliveries
+# run at once, and a command waits (up to SOCKET_TIMEOUT_SECONDS) for a free connection
+# rather than opening the 101st.
+MAX_CONNECTIONS_PER_CLIENT = 20
 
 
 def embedded_url(data_dir):
@@ -30,7 +34,7 @@ def resolve_url(config):
 
 
 def client_from_url(url):
-    """A redis-py client; `rediss://` skips certificate checks as Heroku Redis needs."""
+    """A redis-py client on a bounded pool; `rediss://` skips certificate checks as Heroku Redis needs."""
     options = dict(
         decode_responses=True,
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
@@ -41,7 +45,9 @@ def client_from_url(url):
         options["ssl_cert_reqs"] = None
     if url.startswith("unix://"):
         options.pop("socket_connect_timeout")
-    return redis.Redis.from_url(url, **options)
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS_PER_CLIENT,
+                                                 timeout=SOCKET_TIMEOUT_SECONDS, **options)
+    return redis.Redis.from_pool(pool)
 
 
 def broker_url(url):

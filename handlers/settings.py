@@ -36,7 +36,7 @@ DEFAULTS = {
     # Delivery engine timing (handlers/delivery/knobs.py), seconds.
     "DELIVERY_LEASE_SECONDS": "60",  # a running attempt's claim; the sweeper re-sends after it runs out
     "ROUTING_GRACE_SECONDS": "60",  # an event still `received` this long after arrival is routed again
-    "RATE_LIMIT_MAX_WAIT_SECONDS": "2",  # longest wait for a rate-limit slot before re-queueing
+    "RATE_LIMIT_MAX_WAIT_SECONDS": "0.5",  # longest a released delivery waits for its reserved rate-limit slot
 }
 
 INTEGER_KEYS = ("MAX_BODY_BYTES", "EVENT_RETENTION_DAYS")

@@ -15,6 +15,11 @@ RETENTION_INTERVAL_SECONDS = 3600  # how often beat runs the retention sweep
 REQUEUE_INTERVAL_SECONDS = 5  # how often beat queues the retries in hooks:retries that are due
 SWEEP_INTERVAL_SECONDS = 15  # how often beat looks for expired leases and unrouted events
 ALERTS_INTERVAL_SECONDS = 5  # how often beat checks the backlog and sends alerts whose window closed
+PREFETCH_MULTIPLIER = 2
+BROKER_POOL_LIMIT = 10  # broker connections a process sends messages on (Celery's default, made explicit)
+# Connections of one kombu channel (kombu's default is 10 and it raises past it, it does not
+# wait): under the gevent pool every one of the Procfile's 100 greenlets may ack at once.
+BROKER_MAX_CONNECTIONS = 128
 
 # Every module that defines tasks; the worker imports them all.
 TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delivery", "tasks.maintenance",
@@ -23,7 +28,7 @@ TASK_MODULES = ["tasks.probe", "tasks.retention", "tasks.routing", "tasks.delive
 
 def celery_settings(redis_url):
     """Celery settings for at-least-once work over Redis."""
-    transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    transport_options = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS, "max_connections": BROKER_MAX_CONNECTIONS}
     settings = dict(
         broker_url=broker_url(redis_url),
         broker_transport_options=transport_options,
@@ -31,7 +36,13 @@ def celery_settings(redis_url):
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
+        # 2, not 1: without an event loop (gevent pool) kombu's Redis poller whose prefetch
+        # is used up sleeps up to 1 s before it looks again (MultiChannelPoller.get), even if
+        # acks freed room meanwhile; with 2, the 101st message waits in the consumer for a
+        # free greenlet and the poller never pauses.
+        # Prefetched messages are safe: each carries a lease token (tasks.routing leases the
+        # deliveries it queues) or is a routing message the sweeper re-routes.
+        worker_prefetch_multiplier=PREFETCH_MULTIPLIER,
         task_serializer="json",
         accept_content=["json"],
         result_accept_content=["json"],
@@ -41,6 +52,7 @@ def celery_settings(redis_url):
         worker_hijack_root_logger=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_heartbeat=0,
+        broker_pool_limit=BROKER_POOL_LIMIT,
         beat_schedule={
             "enforce-retention": {"task": "maintenance.enforce_retention", "schedule": RETENTION_INTERVAL_SECONDS},
             # expires: a tick not run by the next one is dropped instead of piling up
@@ -75,5 +87,8 @@ def celery_init_app(app):
     shutdown.init_celery(celery_app)
     for module in celery_app.conf.include:
         __import__(module)
+    from tasks.dispatcher import dispatcher_step  # imports the delivery engine, which needs the tasks
+
+    celery_app.steps["worker"].add(dispatcher_step(app))
     return celery_app
 

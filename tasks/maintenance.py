@@ -5,8 +5,9 @@ from celery import shared_task
 from flask import current_app
 
 from handlers.delivery.knobs import seconds
+from handlers.delivery.dispatch import release_due
 from handlers.delivery.requeue import requeue_due, sweep_inflight, sweep_received
-from handlers.delivery.wiring import deliver_sender, route_sender
+from handlers.delivery.wiring import deliver_sender, route_sender, runtime_for
 
 
 def _clock(now_ts):
@@ -15,11 +16,14 @@ def _clock(now_ts):
 
 @shared_task(name="maintenance.requeue_due")
 def requeue_due_task(now_ts=None):
-    """Queue the retries in hooks:retries that are due; `now_ts` (epoch s) overrides the clock."""
+    """Queue the retries in hooks:retries that are due, and release parked deliveries whose
+    slot came (the workers' dispatchers do that too; this is the backstop); `now_ts`
+    (epoch s) overrides the clock of the retries."""
     app = current_app
-    queued = requeue_due(app.extensions["redis"], deliver_sender(app.extensions["celery"]),
-                         seconds(app.config, "DELIVERY_LEASE_SECONDS"), now=_clock(now_ts))
-    return len(queued)
+    send, lease_seconds = deliver_sender(app.extensions["celery"]), seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    queued = requeue_due(app.extensions["redis"], send, lease_seconds, now=_clock(now_ts))
+    released = release_due(app.extensions["redis"], runtime_for(app).limits, send, lease_seconds)
+    return len(queued) + len(released)
 
 
 @shared_task(name="maintenance.sweep")

@@ -1,7 +1,10 @@
 """The routing task: route one stored event (handlers/routing/route.py does the work),
 then make the first delivery's first attempt in the same task.
 
-Routing an event queues its deliveries. The first one runs here, in this task, after the
+Routing an event leases its pending deliveries to the event's routing token before the
+event leaves `received` (a worker killed before that leaves the event to the sweeper's
+re-routing; killed after, the leases run out and the sweeper re-sends), then queues them.
+The first one runs here, in this task, after the
 others are queued: one Celery message fewer per event (an event with one route and one
 action costs one task, not two), and the first attempt starts without waiting in the
 queue. The attempt is the delivery engine's own (`handlers.delivery.deliver`, with its
@@ -14,11 +17,16 @@ from flask import current_app
 from redis.exceptions import RedisError
 
 from handlers.delivery.deliver import deliver
-from handlers.delivery.wiring import runtime_for
+from handlers.delivery.wiring import lease_for_message, runtime_for, send_leased
 from handlers.routing.route import route_event as route_stored_event
 
-DELIVER_TASK = "delivery.deliver"
 RULES_RETRY_SECONDS = 30
+
+
+def routing_token(event_id):
+    """The lease token of the messages routing queues: the same for every routing of one
+    event, so that a redelivered routing message can run a delivery whose message was lost."""
+    return f"route:{event_id}"
 
 
 class RulesUnavailable(Exception):
@@ -37,12 +45,15 @@ def route_event(self, event_id):
     rules = current_app.extensions.get("rules")
     if rules is None:
         raise RulesUnavailable(str(current_app.extensions.get("rules_error") or "rules not loaded"))
-    celery_app = current_app.extensions["celery"]
-    to_deliver = []
-    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append,
+    token, leased = routing_token(event_id), []
+
+    def enqueue(delivery_id):
+        if lease_for_message(current_app, delivery_id, token):
+            leased.append(delivery_id)
+
+    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=enqueue,
                                  max_bytes=current_app.config["MAX_BODY_BYTES"])
-    for delivery_id in to_deliver[1:]:
-        celery_app.send_task(DELIVER_TASK, args=[delivery_id])
-    if to_deliver:
-        deliver(runtime_for(current_app), to_deliver[0])
+    send_leased(current_app, leased[1:], token)
+    if leased:
+        deliver(runtime_for(current_app), leased[0], token)
     return None if outcome is None else outcome.status

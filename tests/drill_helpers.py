@@ -48,6 +48,13 @@ routes:
 """
 
 
+def procfile_pool():
+    """{"pool": ..., "concurrency": ...} of the Procfile's worker line."""
+    with open(os.path.join(REPO, "Procfile")) as handle:
+        words = next(line.split(":", 1)[1] for line in handle if line.startswith("worker:")).split()
+    return {"pool": words[words.index("--pool") + 1], "concurrency": int(words[words.index("--concurrency") + 1])}
+
+
 def delivery_id_for(event_id):
     return f"{event_id}:{ROUTE_ID}:{ACTION_ID}"
 
@@ -78,10 +85,10 @@ class Processes:
         assert process.poll() is None, log_path.read_text()
         return process
 
-    def worker(self, **env):
-        """A solo-pool worker (one task at a time), ready to consume."""
+    def worker(self, pool="solo", concurrency=1, **env):
+        """A worker (default: solo pool, one task at a time), ready to consume."""
         number = len(self.started)
-        return self._start(["worker", "--pool", "solo", "--concurrency", "1", "--without-gossip",
+        return self._start(["worker", "--pool", pool, "--concurrency", str(concurrency), "--without-gossip",
                             "--without-mingle", "--without-heartbeat", "--hostname",
                             f"drill{number}-{os.getpid()}@%h", "--loglevel", "INFO"], b"ready.", **env)
 

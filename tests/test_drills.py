@@ -21,7 +21,7 @@ from handlers.redis_client import client_from_url
 from handlers.store.events import event_key, get_event
 from tests.drill_helpers import (
     ADMIN, Processes, Sender, ServedApp, arrivals_by_number, delivered_numbers, delivery_id_for, drill_routes,
-    twice_or_more,
+    procfile_pool, twice_or_more,
 )
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
@@ -78,8 +78,8 @@ def test_kill_9_during_a_burst_loses_nothing(make_app, redis_url, redis_client, 
     app = make_app(routes)
     group = processes(REDIS_URL=redis_url, ROUTES_FILE=routes_file(routes, name="worker-routes.yaml"),
                       HTTP_ALLOW_PRIVATE="true", DELIVERY_LEASE_SECONDS=LEASE_SECONDS, ROUTING_GRACE_SECONDS=5)
-    doomed = group.worker()
-    group.worker()
+    doomed = group.worker(**procfile_pool())  # the workers as the Procfile starts them
+    group.worker(**procfile_pool())
     group.beat()
     with ServedApp(app) as served:
         sender = Sender(served.url, count=BURST_EVENTS).start()
@@ -93,7 +93,7 @@ def test_kill_9_during_a_burst_loses_nothing(make_app, redis_url, redis_client, 
         killed_at = time.time()
         in_flight = set(redis_client.zrangebyscore(leases.INFLIGHT, killed_at, "+inf"))
         http_sim.slow(0)
-        group.worker()  # the platform restarts the dyno
+        group.worker(**procfile_pool())  # the platform restarts the dyno
         sender.join(timeout=120)
     answers = sender.answers
     assert [a.status for a in answers] == [202] * BURST_EVENTS

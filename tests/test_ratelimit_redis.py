@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-from handlers.delivery.ratelimit import RateLimited, VendorLimits, parse_limit, stretched_window
+from handlers.delivery.parking import lane_key
+from handlers.delivery.ratelimit import (RateLimited, VendorLimits, parse_limit, reservations_key, stretched_window,
+                                         vendor_lane)
 from handlers.redis_client import client_from_url
 
 CONFIG = {"FOXOMS_RATE_LIMIT": "1/second", "ITGLUE_RATE_LIMIT": "3/second", "FIWIT_RATE_LIMIT": None}
@@ -56,22 +58,83 @@ def test_vendor_without_a_limit_is_unlimited(redis_client):
     assert all(limits.try_acquire("fiwit") == 0 for _ in range(50))
 
 
-def test_no_slot_within_the_allowed_wait_raises_rate_limited(redis_client):
+def reserve(redis_client, vendor, delivery_id, seconds=10):
+    """What the dispatcher does for a released delivery: a reservation in Redis's clock."""
+    now_s, micros = redis_client.time()
+    redis_client.zadd(reservations_key(vendor), {delivery_id: now_s * 1000 + micros // 1000 + seconds * 1000})
+
+
+def test_no_slot_parks_at_once_without_sleeping(redis_client):
     slept = []
-    limits = limiter(redis_client, max_wait=0.5, sleep=slept.append)
-    limits.before_request("foxoms")
+    limits = limiter(redis_client, max_wait=5.0, sleep=slept.append)
+    limits.before_request("foxoms", "d0")
     with pytest.raises(RateLimited) as caught:
-        limits.before_request("foxoms")
-    assert caught.value.vendor == "foxoms" and caught.value.retry_in > 0.5
+        limits.before_request("foxoms", "d1")
+    assert caught.value.vendor == "foxoms" and caught.value.reason == "rate_limit"
+    assert 1.0 < caught.value.retry_in <= 1.06
     assert slept == []
 
 
-def test_waits_for_the_window_when_the_wait_is_allowed(redis_client):
+def test_a_reservation_holder_waits_for_its_slot(redis_client):
     limits = limiter(redis_client, max_wait=2.0)
     limits.before_request("foxoms")
+    reserve(redis_client, "foxoms", "d1")
     first = time.monotonic()
-    limits.before_request("foxoms")
+    limits.before_request("foxoms", "d1")
     assert time.monotonic() - first >= 1.0
+    assert redis_client.zcard(reservations_key("foxoms")) == 0  # the reservation is used up
+
+
+def test_a_holder_whose_slot_is_too_far_gives_its_reservation_back(redis_client):
+    limits = limiter(redis_client, max_wait=0.5)
+    limits.before_request("foxoms")
+    reserve(redis_client, "foxoms", "d1")
+    with pytest.raises(RateLimited):
+        limits.before_request("foxoms", "d1")
+    assert redis_client.zcard(reservations_key("foxoms")) == 0
+
+
+def test_a_reserved_slot_is_not_taken_by_a_newcomer(redis_client):
+    limits = limiter(redis_client)
+    reserve(redis_client, "foxoms", "d1")
+    assert limits.acquire("foxoms", "newcomer")[0] == "rate_limit"
+    assert limits.acquire("foxoms", "d1") == (None, 0.0)
+
+
+def test_a_newcomer_queues_behind_the_lane_even_with_a_free_slot(redis_client):
+    limits = limiter(redis_client)
+    redis_client.zadd(lane_key(vendor_lane("fiwit")), {"waiting": 1.0})
+    assert limits.acquire("fiwit", "newcomer")[0] == "rate_limit"  # unlimited, but others wait first
+    reserve(redis_client, "fiwit", "waiting")
+    assert limits.acquire("fiwit", "waiting") == (None, 0.0)
+
+
+def test_a_cooldown_is_a_reason_of_its_own(redis_client):
+    limits = limiter(redis_client)
+    limits.cool_down("fiwit", 3)
+    with pytest.raises(RateLimited) as caught:
+        limits.before_request("fiwit", "d1")
+    assert caught.value.reason == "cooldown" and 2.5 < caught.value.retry_in <= 3.0
+
+
+def test_slots_counts_free_slots_then_says_when_the_next_frees(redis_client):
+    limits = limiter(redis_client)
+    assert limits.slots("itglue", 0.2) == (3, 0.0)
+    reserve(redis_client, "itglue", "d1")
+    assert limits.slots("itglue", 0.2) == (2, 0.0)  # a reservation counts as taken
+    limits.acquire("itglue", "d1")
+    limits.acquire("itglue")
+    limits.acquire("itglue")
+    free, wait = limits.slots("itglue", 0.2)
+    assert free == 0 and 0.8 < wait <= 0.85  # 1.04 s window, woken 0.2 s early
+    assert limits.slots("fiwit", 0.2) == (-1, 0.0)  # unlimited: any number
+
+
+def test_waits_for_the_window_when_the_wait_is_allowed_for_a_holder_only(redis_client):
+    limits = limiter(redis_client, max_wait=2.0)
+    limits.before_request("foxoms")
+    with pytest.raises(RateLimited):
+        limits.before_request("foxoms", "not-a-holder")
 
 
 def test_a_429_cooldown_holds_every_limiter_of_that_vendor_only(redis_client, redis_url):
@@ -93,8 +156,9 @@ def test_many_workers_together_keep_one_request_per_second(redis_url, redis_clie
     granted, lock = [], threading.Lock()
 
     def worker():
-        limits = limiter(client_from_url(redis_url), max_wait=10.0)
-        limits.before_request("foxoms")
+        limits = limiter(client_from_url(redis_url))
+        while (wait := limits.try_acquire("foxoms")) > 0:
+            time.sleep(wait)
         with lock:
             granted.append(time.monotonic())
 
@@ -108,3 +172,18 @@ def test_many_workers_together_keep_one_request_per_second(redis_url, redis_clie
     assert len(granted) == 4
     assert min(gaps) >= 1.0, gaps
 
+
+
+def test_a_request_answered_late_counts_from_its_answer(redis_client):
+    """A request held up between its slot and the wire (a busy process) may reach the vendor
+    as late as its answer: the next slot is a period after the answer, less the margin."""
+    limits = limiter(redis_client)
+    answered = limits.before_request("foxoms")
+    time.sleep(0.3)
+    answered()
+    wait = limits.try_acquire("foxoms")
+    assert 0.95 < wait <= 1.01  # without it: 1.04 - 0.3
+
+
+def test_an_unlimited_vendor_needs_no_answer_hook(redis_client):
+    assert limiter(redis_client).before_request("fiwit") is None

@@ -23,7 +23,7 @@ def test_celery_settings_for_at_least_once_delivery(app):
     conf = app.extensions["celery"].conf
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
-    assert conf.worker_prefetch_multiplier == 1
+    assert conf.worker_prefetch_multiplier == 2  # the gevent consumer never pauses; prefetched messages are leased
     assert conf.accept_content == ["json"]
     assert conf.task_serializer == "json"
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit

@@ -1,7 +1,8 @@
 """One delivery attempt: load, lease, run the action, record the attempt, decide what next.
 
-Outcomes returned (for logs and tests): "succeeded", "retrying", "dead", "rate_limited"
-(no slot within the allowed wait: re-queued shortly, not counted as an attempt),
+Outcomes returned (for logs and tests): "succeeded", "retrying", "dead", "parked" (no
+rate-limit slot, or the vendor cools down: parked in its vendor's lane until the
+dispatcher releases it, not counted as an attempt),
 "skipped" (already succeeded or dead), "busy" (leased to another run or message, or a
 retry is scheduled later), "missing" (no such delivery).
 """
@@ -9,14 +10,15 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from handlers import metrics
 from handlers.actions import ActionContext, get_action
 from handlers.alerts.signals import attempt_settled
-from handlers.delivery import leases
+from handlers.delivery import leases, parking
 from handlers.delivery.knobs import retry_schedule, seconds
-from handlers.delivery.ratelimit import RateLimited
+from handlers.delivery.ratelimit import RateLimited, vendor_lane
 from handlers.delivery.rollup import rollup_event
 from handlers.delivery.schedule import retry_delay, rides_countdown
 from handlers.delivery.verdict import judge
@@ -28,7 +30,7 @@ from handlers.vendors.base import PermanentVendorError
 
 log = logging.getLogger(__name__)
 
-RATE_LIMITED_JITTER_SECONDS = 0.5  # spread re-queued waiters so they do not return in step
+PARK_LEAD_SECONDS = 0.2  # a lane wakes this long before the slot its head waits for (dispatch.LEAD_SECONDS)
 COOLDOWN_EXEMPT_VENDORS = ("http",)  # http.post reaches many unrelated hosts: no shared cooldown
 
 
@@ -59,7 +61,8 @@ def deliver(rt, delivery_id, message_token=None):
     if leases.take_lease(rt.redis, delivery_id, message_token, started, started + lease_seconds) is None:
         return "busy"
     ctx = ActionContext(config=rt.config, session=rt.session, state=delivery["state"],
-                        before_request=rt.limits.before_request, delivery_id=delivery_id)
+                        before_request=lambda vendor: rt.limits.before_request(vendor, delivery_id),
+                        delivery_id=delivery_id)
     result, error, clock = None, None, time.monotonic()
     try:
         action = get_action(delivery["call"])
@@ -68,7 +71,7 @@ def deliver(rt, delivery_id, message_token=None):
     try:
         result = action.run(delivery["args"], ctx) if action is not None else None
     except RateLimited as exc:
-        return _postpone(rt, delivery, ctx.state, exc, lease_seconds)
+        return _park(rt, delivery, ctx.state, exc)
     except Exception as exc:  # every failure is judged and recorded; nothing escapes unrecorded
         error = exc
     duration = time.monotonic() - clock
@@ -130,12 +133,23 @@ def _settle(rt, delivery, state, verdict, status, now, due, lease_seconds):
         _send_later(rt, delivery_id, due - now, lease_seconds)
 
 
-def _postpone(rt, delivery, state, exc, lease_seconds):
-    """No rate-limit slot: keep what the action did so far and come back shortly."""
+def _park(rt, delivery, state, exc):
+    """No slot now: keep what the action did so far and wait in the vendor's lane, in due
+    order, held by no worker; the dispatcher sends it again when its slot comes."""
     update_delivery(rt.redis, delivery["id"], state=state)
+    wake = rt.now() + max(exc.retry_in - PARK_LEAD_SECONDS, 0.0)
+    parking.park(rt.redis, vendor_lane(exc.vendor), delivery["id"], exc.reason, due_order(delivery), wake)
     metrics.DELIVERIES.labels(delivery["vendor"], "rate_limited").inc()
-    _send_later(rt, delivery["id"], exc.retry_in + RATE_LIMITED_JITTER_SECONDS * rt.rand(), lease_seconds)
-    return "rate_limited"
+    return "parked"
+
+
+def due_order(delivery):
+    """When the delivery became due (epoch s): its retry's due time, else its creation."""
+    text = delivery.get("next_attempt_at") or delivery.get("created_at")
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (TypeError, ValueError):
+        return time.time()
 
 
 def _send_later(rt, delivery_id, countdown, lease_seconds):

@@ -6,8 +6,9 @@ DEFAULT_SECONDS = {
     "DELIVERY_LEASE_SECONDS": 60.0,
     # How long an event may stay `received` (stored, not routed) before the sweeper routes it again.
     "ROUTING_GRACE_SECONDS": 60.0,
-    # How long one request may wait for its vendor's rate limit before the task re-queues itself.
-    "RATE_LIMIT_MAX_WAIT_SECONDS": 2.0,
+    # How long a delivery released for a reserved rate-limit slot may wait for it to free
+    # (it is released dispatch.LEAD_SECONDS early); anyone else is parked, never sleeps.
+    "RATE_LIMIT_MAX_WAIT_SECONDS": 0.5,
 }
 
 

@@ -86,9 +86,10 @@ def _keys(delivery_id):
     return [INFLIGHT, RETRIES, token_key(delivery_id)]
 
 
-def take_lease(redis_client, delivery_id, message_token, now, lease_end):
-    """Claim the delivery for this run: the run's token, or None when it is not ours to run."""
-    token = new_token()
+def take_lease(redis_client, delivery_id, message_token, now, lease_end, token=None):
+    """Claim the delivery for this run: the run's token (`token`, else a new one), or None
+    when it is not ours to run."""
+    token = token or new_token()
     args = [delivery_id, message_token or "", token, repr(now), repr(lease_end), TOKEN_TTL_SECONDS]
     return token if scripts.run(redis_client, _TAKE, _keys(delivery_id), args) else None
 

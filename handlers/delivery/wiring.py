@@ -1,8 +1,11 @@
 """How the delivery engine reaches Celery and the app: task names, senders, the runtime."""
 import os
+import time
 
 from handlers.actions import load_all
+from handlers.delivery import leases
 from handlers.delivery.deliver import Runtime
+from handlers.delivery.dispatch import Dispatcher
 from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
 from handlers.redact import rules_secrets
@@ -43,3 +46,25 @@ def runtime_for(app):
     )
     app.extensions["delivery_runtime"] = (os.getpid(), runtime)
     return runtime
+
+
+def dispatcher_for(app):
+    """The release loop of parked deliveries for this worker process (see tasks.dispatcher)."""
+    return Dispatcher(app.extensions["redis"], runtime_for(app).limits, deliver_sender(app.extensions["celery"]),
+                      seconds(app.config, "DELIVERY_LEASE_SECONDS"))
+
+
+def lease_for_message(app, delivery_id, token, now=time.time):
+    """Lease the delivery to a message carrying `token`, if no one else holds it (free, or
+    leased to `token` already: routing the same event again); True when leased."""
+    redis_client, moment = app.extensions["redis"], now()
+    lease_end = moment + seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    return bool(leases.take_lease(redis_client, delivery_id, None, moment, lease_end, token)
+                or leases.take_lease(redis_client, delivery_id, token, moment, lease_end, token))
+
+
+def send_leased(app, delivery_ids, token):
+    """Queue "delivery.deliver" for deliveries leased with lease_for_message."""
+    send = deliver_sender(app.extensions["celery"])
+    for delivery_id in delivery_ids:
+        send(delivery_id, token)

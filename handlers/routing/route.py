@@ -95,16 +95,18 @@ def route_event(redis_client, rules, event_id, enqueue, max_bytes=None):
                 redis_client.zadd(DEAD_LETTERS, {record["id"]: now()})
                 log.warning("routing: delivery %s is dead: %s", record["id"], item.error)
                 delivery_died(redis_client, rules, record, RENDER_ERROR_CLASS)
-    outcome.status = _new_status(event["status"], outcome, event_delivery_ids(redis_client, event_id))
-    if outcome.status != event["status"]:
-        set_event_status(redis_client, event_id, outcome.status)
-    if outcome.status != "ignored":
-        outcome.status = rollup_event(redis_client, event_id)
+    # Queued (leased, by the routing task) before the event leaves `received`: a worker killed
+    # in between leaves an event the sweeper routes again, never a pending delivery nobody holds.
     for delivery_id in outcome.delivery_ids:
         delivery = get_delivery(redis_client, delivery_id)
         if delivery is not None and delivery["status"] == "pending":
             enqueue(delivery_id)
             outcome.queued.append(delivery_id)
+    outcome.status = _new_status(event["status"], outcome, event_delivery_ids(redis_client, event_id))
+    if outcome.status != event["status"]:
+        set_event_status(redis_client, event_id, outcome.status)
+    if outcome.status != "ignored":
+        outcome.status = rollup_event(redis_client, event_id)
     return outcome
 
 

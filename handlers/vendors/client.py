@@ -161,7 +161,7 @@ class VendorClient:
         """The one place a request goes out: rate-limit hook, HTTP, error mapping."""
         if self.needs_credential and not self.credential:
             raise VendorAuthError(f"{self.credential_key} is not configured", method=prepared.method, url=prepared.url)
-        self.before_request(self.vendor)
+        answered = self.before_request(self.vendor)  # the rate limiter's: called once the answer is in
         body = encode_json(prepared.json) if prepared.json is not None else None
         try:
             response = self.session.request(
@@ -174,6 +174,9 @@ class VendorClient:
             raise VendorConnectionError(f"{self.vendor}: connection failed ({type(exc).__name__})", method=prepared.method, url=prepared.url) from None
         except requests.RequestException as exc:
             raise VendorRejected(f"{self.vendor}: request could not be sent ({type(exc).__name__})", method=prepared.method, url=prepared.url) from None
+        finally:
+            if callable(answered):
+                answered()
         return self.check_answer(prepared, response)
 
     def check_answer(self, prepared, response):

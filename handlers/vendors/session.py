@@ -12,10 +12,12 @@ the Authorization header a client set with a netrc login for that host).
 import os
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+KEEP_ALIVE_PER_HOST = 100  # the worker's greenlets (Procfile --concurrency) may all call one vendor at once
 
 
 def uses_proxy(environ):
@@ -33,6 +35,8 @@ def vendor_session(environ=None):
     environ = os.environ if environ is None else environ
     session = requests.Session()
     session.auth = HeadersAsSet()
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, HTTPAdapter(pool_connections=10, pool_maxsize=KEEP_ALIVE_PER_HOST))
     if not uses_proxy(environ):
         session.trust_env = False
         bundle = next((environ[name] for name in CA_BUNDLE_VARIABLES if environ.get(name)), None)
