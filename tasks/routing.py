@@ -16,8 +16,8 @@ from redis.exceptions import RedisError
 from handlers.delivery.deliver import deliver
 from handlers.delivery.wiring import runtime_for
 from handlers.routing.route import route_event as route_stored_event
+from handlers.task_names import DELIVER, ROUTE_EVENT
 
-DELIVER_TASK = "delivery.deliver"
 RULES_RETRY_SECONDS = 30
 
 
@@ -26,7 +26,7 @@ class RulesUnavailable(Exception):
 
 
 @shared_task(
-    name="routing.route_event",
+    name=ROUTE_EVENT,
     bind=True,
     autoretry_for=(RedisError, RulesUnavailable),
     retry_backoff=True,
@@ -42,7 +42,7 @@ def route_event(self, event_id):
     outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append,
                                  max_bytes=current_app.config["MAX_BODY_BYTES"])
     for delivery_id in to_deliver[1:]:
-        celery_app.send_task(DELIVER_TASK, args=[delivery_id])
+        celery_app.send_task(DELIVER, args=[delivery_id])
     if to_deliver:
         deliver(runtime_for(current_app), to_deliver[0])
     return None if outcome is None else outcome.status

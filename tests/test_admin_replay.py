@@ -3,6 +3,7 @@ read back from the Celery queue in Redis)."""
 from handlers.store.codec import now
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import get_event
+from handlers.task_names import DELIVER, ROUTE_EVENT
 from tests.admin_helpers import ADMIN, DEAD, INFLIGHT, RETRIES, make_delivery, make_event, queued_messages
 
 ATTEMPT = {"at": "2026-01-01T00:00:00.000Z", "status": 400, "duration_ms": 9, "error": "HTTP 400"}
@@ -15,7 +16,7 @@ def test_event_replay_requeues_only_its_dead_deliveries(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json() == {"queued": {"event_id": event_id, "routing": False, "deliveries": [dead]}}
-    assert queued_messages(redis_client) == [("delivery.deliver", dead)]
+    assert queued_messages(redis_client) == [(DELIVER, dead)]
     delivery = get_delivery(redis_client, dead)
     assert delivery["status"] == "pending" and delivery["attempts"] == 1
     assert get_attempts(redis_client, dead) == [ATTEMPT]
@@ -28,7 +29,7 @@ def test_event_without_deliveries_is_routed_again(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json()["queued"] == {"event_id": event_id, "routing": True, "deliveries": []}
-    assert queued_messages(redis_client) == [("routing.route_event", event_id)]
+    assert queued_messages(redis_client) == [(ROUTE_EVENT, event_id)]
     assert get_event(redis_client, event_id)["status"] == "received"
 
 
@@ -48,7 +49,7 @@ def test_replay_one_delivery_even_a_succeeded_one(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay?delivery={chosen}", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json()["queued"]["deliveries"] == [chosen]
-    assert queued_messages(redis_client) == [("delivery.deliver", chosen)]
+    assert queued_messages(redis_client) == [(DELIVER, chosen)]
     assert get_delivery(redis_client, chosen)["status"] == "pending"
 
 
@@ -59,7 +60,7 @@ def test_replaying_a_retrying_delivery_sends_it_now(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay?delivery={waiting}", headers=ADMIN)
     assert response.status_code == 202
     assert redis_client.zscore(RETRIES, waiting) is None
-    assert queued_messages(redis_client) == [("delivery.deliver", waiting)]
+    assert queued_messages(redis_client) == [(DELIVER, waiting)]
 
 
 def test_a_delivery_held_by_a_worker_is_not_replayed(client, redis_client):
@@ -125,8 +126,8 @@ def test_dead_letters_replay_by_route_in_the_body(client, redis_client):
     response = client.post("/api/dead-letters/replay", json={"route": "r1"}, headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json() == {"replayed": 2, "delivery_ids": [ids["r1-fiwit"], ids["r1-itglue"]]}
-    assert queued_messages(redis_client) == [("delivery.deliver", ids["r1-fiwit"]),
-                                             ("delivery.deliver", ids["r1-itglue"])]
+    assert queued_messages(redis_client) == [(DELIVER, ids["r1-fiwit"]),
+                                             (DELIVER, ids["r1-itglue"])]
     assert redis_client.zrange(DEAD, 0, -1) == [ids["r2-fiwit"]]
 
 

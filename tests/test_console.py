@@ -8,6 +8,7 @@ import pytest
 from handlers.delivery.ratelimit import cooldown_key, window_key
 from handlers.store.deliveries import get_delivery, update_delivery
 from handlers.store.events import get_event
+from handlers.task_names import DELIVER
 from tests.admin_helpers import DEAD, RETRIES, make_delivery, make_event, queued_messages
 from tests.conftest import HOOK_ROUTES, MINIMAL_ROUTES
 from tests.console_helpers import ADMIN_TOKEN, csrf, csrf_from, login
@@ -294,7 +295,7 @@ def test_dead_letters_replay_all_asks_first_with_the_count(logged_in, redis_clie
     assert "Replayed 1 dead letter." in html(done)
     assert get_delivery(redis_client, first)["status"] == "pending"
     assert get_delivery(redis_client, other)["status"] == "dead"
-    assert queued_messages(redis_client) == [("delivery.deliver", first)]
+    assert queued_messages(redis_client) == [(DELIVER, first)]
 
 
 def test_routes_page_and_explain(make_app):

@@ -14,6 +14,7 @@ import pytest
 from handlers.delivery import leases
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER, SWEEP
 from tests.helpers import wait_for
 from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
@@ -63,7 +64,7 @@ def queue_deliveries(app, count, call="foxoms.create", args=BOOKING):
         create_delivery(redis_client, record)
         ids.append(record["id"])
     for delivery_id in ids:
-        app.extensions["celery"].send_task("delivery.deliver", args=[delivery_id])
+        app.extensions["celery"].send_task(DELIVER, args=[delivery_id])
     return event_id, ids
 
 
@@ -95,7 +96,7 @@ def test_a_worker_killed_mid_request_loses_nothing(app, redis_client, foxoms_sim
     assert get_delivery(redis_client, delivery_id)["status"] == "pending"
     start_worker_process(DELIVERY_LEASE_SECONDS=lease)
     wait_for(lambda: redis_client.zscore(leases.INFLIGHT, delivery_id) < time.time(), message="the lease to run out")
-    app.extensions["celery"].send_task("maintenance.sweep")
+    app.extensions["celery"].send_task(SWEEP)
     wait_for(lambda: all_succeeded(redis_client, [delivery_id]), timeout=20, message="the delivery")
     assert len(foxoms_sim.requests) == 2  # at least once: the killed attempt may have reached the vendor
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["succeeded"]
@@ -117,6 +118,6 @@ def test_a_worker_killed_while_holding_a_retry_countdown_loses_nothing(app, redi
     wait_for(lambda: redis_client.zscore(leases.INFLIGHT, delivery_id) < time.time(), timeout=15,
              message="the countdown's lease to run out")
     assert get_delivery(redis_client, delivery_id)["status"] == "retrying"
-    app.extensions["celery"].send_task("maintenance.sweep")
+    app.extensions["celery"].send_task(SWEEP)
     wait_for(lambda: all_succeeded(redis_client, [delivery_id]), timeout=20, message="the delivery")
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["retrying", "succeeded"]

@@ -12,6 +12,7 @@ from handlers.delivery.requeue import requeue_due
 from handlers.delivery.wiring import deliver_sender
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
 from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
@@ -44,7 +45,7 @@ def queue_delivery(app, call="foxoms.create", args=BOOKING, action="a1", event_i
         set_event_status(redis_client, event_id, "routed")
     record = delivery_record(event_id, "route", action, call, args)
     assert create_delivery(redis_client, record)
-    app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+    app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
     return record["id"]
 
 

@@ -5,6 +5,7 @@ from celery.contrib.testing.worker import start_worker
 
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
 from tests.simulators.plugin import foxtag_sim  # noqa: F401
 
@@ -20,7 +21,7 @@ def run_delivery(app, redis_client, args, on_start=lambda: None):
     record = delivery_record(event_id, "route", "upsert", "foxtag.upsert", args)
     create_delivery(redis_client, record)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
         on_start()
         wait_for(lambda: get_delivery(redis_client, record["id"])["status"] == "succeeded", timeout=20,
                  message="the delivery")

@@ -5,6 +5,7 @@ from celery.contrib.testing.worker import start_worker
 
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
 
@@ -19,7 +20,7 @@ def deliver(app, redis_client, args, status):
     record = delivery_record(event_id, "route", "post", "http.post", args)
     create_delivery(redis_client, record)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
         wait_for(lambda: get_delivery(redis_client, record["id"])["status"] == status, timeout=15,
                  message=f"status {status}")
     return record["id"]

@@ -10,6 +10,7 @@ from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 from handlers.inbound.enqueue import decode_task_message
 from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, event_key, get_event
+from handlers.task_names import ROUTE_EVENT
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 SECRET_BYTES = b"new-customer-signing-key-32bytes"
@@ -100,7 +101,7 @@ def test_202_stores_the_event_and_queues_its_routing(hooks, redis_client):
     assert event["payload"] == json.loads(body)["data"][0]
     assert event["received_at"].endswith("Z")
     assert redis_client.zscore(EVENTS_INDEX, answer["event_id"]) is not None
-    assert queued(redis_client) == [("routing.route_event", [answer["event_id"]], {})]
+    assert queued(redis_client) == [(ROUTE_EVENT, [answer["event_id"]], {})]
 
 
 def test_202_duplicate_answers_the_first_id_and_queues_nothing(hooks, redis_client):

@@ -23,6 +23,7 @@ from pytest_httpserver import HTTPServer
 from handlers.actions import ActionContext, load_all
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from handlers.vendors.address_guard import refused_address
 from handlers.vendors.base import PreparedRequest, VendorConnectionError, VendorRejected, VendorUnavailable
 from handlers.vendors.http_post import WebhookClient
@@ -163,7 +164,7 @@ def test_a_refused_delivery_is_dead_at_once_and_stores_nothing_of_the_internal_a
                              {"url": f"http://127.0.0.1:{internal.port}\\@1.1.1.1/x", "json": {"a": 1}})
     create_delivery(redis_client, record)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
         wait_for(lambda: get_delivery(redis_client, record["id"])["status"] in ("dead", "succeeded"), timeout=15,
                  message="the delivery ends")
     delivery = get_delivery(redis_client, record["id"])

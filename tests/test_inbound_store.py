@@ -12,6 +12,7 @@ from handlers.inbound.enqueue import decode_task_message, queue_name, task_messa
 from handlers.inbound.store import StoreUnavailable, store_event, store_script
 from handlers.store.events import EVENTS_INDEX, get_event
 from handlers.store.keys import key
+from handlers.task_names import PROBE_WRITE, ROUTE_EVENT
 from tests.helpers import wait_for
 
 
@@ -31,7 +32,7 @@ def test_worker_runs_a_message_pushed_by_the_lua_script(app, redis_client, celer
     celery_app = app.extensions["celery"]
     event_id, duplicate = store_event(
         redis_client, celery_app, queue_name(celery_app), event(), key("dedupe", "plain", token),
-        task=("probe.write", [token, "written-by-worker"]),
+        task=(PROBE_WRITE, [token, "written-by-worker"]),
     )
     assert (event_id, duplicate) == ("evt_test", False)
     value = wait_for(lambda: redis_client.get(key("probe", token)), timeout=20, message="probe.write to run")
@@ -40,9 +41,9 @@ def test_worker_runs_a_message_pushed_by_the_lua_script(app, redis_client, celer
 
 def test_message_matches_what_send_task_queues(app, redis_client):
     celery_app = app.extensions["celery"]
-    celery_app.send_task("probe.write", args=["a", "b"])
+    celery_app.send_task(PROBE_WRITE, args=["a", "b"])
     (sent,) = redis_client.lrange("celery", 0, -1)
-    _, built = task_message(celery_app, "probe.write", ["a", "b"])
+    _, built = task_message(celery_app, PROBE_WRITE, ["a", "b"])
     sent, built = json.loads(sent), json.loads(built)
     assert set(built) == set(sent)
     assert set(built["headers"]) == set(sent["headers"])
@@ -51,7 +52,7 @@ def test_message_matches_what_send_task_queues(app, redis_client):
     assert {k: built["properties"][k] for k in ("delivery_info", "priority", "body_encoding", "delivery_mode")} == {
         k: sent["properties"][k] for k in ("delivery_info", "priority", "body_encoding", "delivery_mode")
     }
-    assert decode_task_message(json.dumps(built)) == ("probe.write", ["a", "b"], {})
+    assert decode_task_message(json.dumps(built)) == (PROBE_WRITE, ["a", "b"], {})
 
 
 def test_store_writes_everything_in_one_call(app, redis_client):
@@ -64,7 +65,7 @@ def test_store_writes_everything_in_one_call(app, redis_client):
     assert redis_client.get(dedupe) == "evt_test"
     assert redis_client.zscore(EVENTS_INDEX, "evt_test") == pytest.approx(1_700_000_000.5)
     assert [decode_task_message(m) for m in redis_client.lrange("celery", 0, -1)] == [
-        ("routing.route_event", ["evt_test"], {})
+        (ROUTE_EVENT, ["evt_test"], {})
     ]
 
 

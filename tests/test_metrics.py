@@ -3,6 +3,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from handlers.metrics import DELIVERIES
 from handlers.store.codec import now
+from handlers.task_names import PROBE_WRITE
 from tests.admin_helpers import RETRIES, make_delivery, make_event
 
 
@@ -33,7 +34,7 @@ def test_gauges_are_read_from_redis_at_scrape_time(app, client, redis_client):
     assert empty[("hooks_queue_depth", (("queue", "celery"),))] == 0
     assert empty[("hooks_dead_letters", ())] == 0
     for index in range(3):
-        app.extensions["celery"].send_task("probe.write", args=[f"t{index}", "v"])
+        app.extensions["celery"].send_task(PROBE_WRITE, args=[f"t{index}", "v"])
     dead_event = make_event(redis_client, status="failed")
     for action in ("a", "b"):
         make_delivery(redis_client, dead_event, action_id=action, status="dead")

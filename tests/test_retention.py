@@ -5,6 +5,7 @@ from handlers.admin.retention import SECONDS_PER_DAY, enforce_retention
 from handlers.store.codec import now
 from handlers.store.deliveries import attempts_key, delivery_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key
+from handlers.task_names import ENFORCE_RETENTION
 from tests.admin_helpers import DEAD, INFLIGHT, RETRIES, make_delivery, make_event
 from tests.helpers import wait_for
 
@@ -75,7 +76,7 @@ def test_zero_days_keeps_everything(redis_client, days):
 def test_the_scheduled_task_runs_on_a_worker(app, celery_worker, redis_client):
     old_id, old_deliveries = event_with_everything(redis_client, now() - 15 * SECONDS_PER_DAY)
     new_id = make_event(redis_client, received_ts=now() - 13 * SECONDS_PER_DAY)
-    app.extensions["celery"].send_task("maintenance.enforce_retention")
+    app.extensions["celery"].send_task(ENFORCE_RETENTION)
     wait_for(lambda: not redis_client.exists(event_key(old_id)), message="retention to run")
     assert redis_client.exists(*keys_of(old_id, old_deliveries)) == 0
     assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [new_id]
@@ -83,12 +84,12 @@ def test_the_scheduled_task_runs_on_a_worker(app, celery_worker, redis_client):
 
 def test_the_task_takes_an_injected_clock(app, celery_worker, redis_client):
     event_id = make_event(redis_client, received_ts=now())
-    app.extensions["celery"].send_task("maintenance.enforce_retention", kwargs={"now_ts": now() + 15 * SECONDS_PER_DAY})
+    app.extensions["celery"].send_task(ENFORCE_RETENTION, kwargs={"now_ts": now() + 15 * SECONDS_PER_DAY})
     wait_for(lambda: not redis_client.exists(event_key(event_id)), message="retention to run")
     assert redis_client.zcard(EVENTS_INDEX) == 0
 
 
 def test_beat_runs_retention_every_hour(app):
     schedule = app.extensions["celery"].conf.beat_schedule
-    entries = [entry for entry in schedule.values() if entry["task"] == "maintenance.enforce_retention"]
+    entries = [entry for entry in schedule.values() if entry["task"] == ENFORCE_RETENTION]
     assert [entry["schedule"] for entry in entries] == [3600]

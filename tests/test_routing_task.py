@@ -8,6 +8,7 @@ import time
 
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
+from handlers.task_names import DELIVER
 from tasks.routing import route_event
 from tests.admin_helpers import queued_messages
 from tests.simulators.plugin import http_sim  # noqa: F401
@@ -44,7 +45,7 @@ def test_first_delivery_is_attempted_in_the_routing_task_and_the_rest_queued(mak
     assert [(r.path, r.json) for r in http_sim.requests] == [("/first", {"name": "B"})]
     assert get_delivery(redis_client, first)["status"] == "succeeded"
     assert [a["status"] for a in get_attempts(redis_client, first)] == [200]
-    assert queued_messages(redis_client) == [("delivery.deliver", second)]
+    assert queued_messages(redis_client) == [(DELIVER, second)]
     assert get_delivery(redis_client, second)["status"] == "pending"
     assert get_event(redis_client, event_id)["status"] == "routed"  # one of two delivered
 
@@ -59,7 +60,7 @@ def test_a_failed_first_attempt_is_scheduled_like_any_other(make_app, redis_clie
     delivery = get_delivery(redis_client, first)
     assert delivery["status"] == "retrying" and delivery["attempts"] == 1
     messages = [json.loads(raw)["headers"] for raw in redis_client.lrange("celery", 0, -1)]
-    assert sorted(m["task"] for m in messages) == ["delivery.deliver", "delivery.deliver"]  # the retry + the second
+    assert sorted(m["task"] for m in messages) == [DELIVER, DELIVER]  # the retry + the second
 
 
 def test_routing_again_sends_nothing_twice(make_app, redis_client, http_sim):  # noqa: F811

@@ -20,8 +20,8 @@ from handlers.routing.route import rerender_delivery
 from handlers.store.deliveries import delivery_key, event_delivery_ids
 from handlers.store.events import get_event, set_event_status
 from handlers.store.keys import key
+from handlers.task_names import ROUTE_EVENT
 
-ROUTE_TASK = "routing.route_event"
 DEAD_LETTERS = key("dead")
 CHUNK_SIZE = 500
 
@@ -54,7 +54,7 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=Non
         return {"event_id": event_id, "routing": False, "deliveries": [delivery_id]}
     if not delivery_ids:
         set_event_status(redis_client, event_id, "received")
-        celery_app.send_task(ROUTE_TASK, args=[event_id])
+        celery_app.send_task(ROUTE_EVENT, args=[event_id])
         return {"event_id": event_id, "routing": True, "deliveries": []}
     dead = [d for d in delivery_ids if redis_client.hget(delivery_key(d), "status") == "dead"]
     for dead_id in dead:
