@@ -6,12 +6,9 @@ import json
 from handlers.store.codec import now
 from handlers.store.deliveries import append_attempt, create_delivery, delivery_record, update_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS
 
 ADMIN = {"Authorization": "Bearer admin-test-token"}
-DEAD = key("dead")
-RETRIES = key("retries")
-INFLIGHT = key("inflight")
 
 
 def make_event(redis_client, source="foxoms", name="bookingCreated", status="received",
@@ -34,7 +31,7 @@ def make_delivery(redis_client, event_id, route_id="route-a", action_id="act", c
     if status != "pending":
         update_delivery(redis_client, record["id"], status=status, last_error="HTTP 400 bad request")
     if status == "dead":
-        redis_client.zadd(DEAD, {record["id"]: now() if died_at is None else died_at})
+        redis_client.zadd(DEAD_LETTERS, {record["id"]: now() if died_at is None else died_at})
     return record["id"]
 
 

@@ -3,8 +3,9 @@ import json
 
 from handlers.store.codec import now
 from handlers.store.deliveries import get_delivery
+from handlers.store.keys import DEAD_LETTERS
 from handlers.task_names import DELIVER
-from tests.admin_helpers import DEAD, make_delivery, make_event, queued_messages
+from tests.admin_helpers import make_delivery, make_event, queued_messages
 
 
 def test_events_list_newest_first_and_filtered(runner, redis_client):
@@ -65,7 +66,7 @@ def test_dead_letters_list_and_replay_by_vendor(runner, redis_client):
     assert result.exit_code == 0, result.output
     assert "replayed 1 dead letters" in result.output
     assert queued_messages(redis_client) == [(DELIVER, fiwit)]
-    assert redis_client.zrange(DEAD, 0, -1) == [itglue]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [itglue]
 
 
 def test_dead_letters_replay_by_route(runner, redis_client):
@@ -74,4 +75,4 @@ def test_dead_letters_replay_by_route(runner, redis_client):
     result = runner.invoke(args=["dead-letters", "replay", "--route", "again"])
     assert result.exit_code == 0, result.output
     assert queued_messages(redis_client) == [(DELIVER, replayed)]
-    assert redis_client.zrange(DEAD, 0, -1) == [kept]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [kept]

@@ -8,7 +8,8 @@ import pytest
 
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import get_event
-from tests.admin_helpers import ADMIN, DEAD, make_delivery, make_event
+from handlers.store.keys import DEAD_LETTERS
+from tests.admin_helpers import ADMIN, make_delivery, make_event
 from tests.conftest import HOOK_ROUTES
 from tests.helpers import wait_for
 
@@ -54,7 +55,7 @@ def test_a_replayed_dead_letter_is_delivered(client, celery_worker, redis_client
     assert received == [{"n": 1}]
     attempts = get_attempts(redis_client, dead)
     assert len(attempts) == 2 and attempts[0] == attempt
-    assert redis_client.zcard(DEAD) == 0
+    assert redis_client.zcard(DEAD_LETTERS) == 0
     wait_for(lambda: get_event(redis_client, event_id)["status"] == "completed", message="the event roll-up")
 
 

@@ -3,8 +3,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from handlers.metrics import DELIVERIES
 from handlers.store.codec import now
+from handlers.store.keys import RETRIES
 from handlers.task_names import PROBE_WRITE
-from tests.admin_helpers import RETRIES, make_delivery, make_event
+from tests.admin_helpers import make_delivery, make_event
 
 
 def scrape(client, **kwargs):

@@ -3,11 +3,11 @@ import uuid
 
 import pytest
 
-from handlers.routing.route import DEAD_LETTERS, route_event
+from handlers.routing.route import route_event
 from handlers.rules import parse_rules
 from handlers.store.deliveries import delivery_key, event_delivery_ids, get_delivery, update_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS, key
 from handlers.task_names import PROBE_WRITE, ROUTE_EVENT
 from tests.helpers import wait_for
 from tests.routing_helpers import echo_action  # noqa: F401  (fixture)

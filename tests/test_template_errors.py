@@ -12,11 +12,12 @@ import pytest
 import yaml
 from celery.contrib.testing.worker import start_worker
 
-from handlers.routing.route import DEAD_LETTERS, route_event
+from handlers.routing.route import route_event
 from handlers.routing.templates import TemplateRenderError, render_args, template_problem
 from handlers.rules import parse_rules
 from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
+from handlers.store.keys import DEAD_LETTERS
 from handlers.task_names import ROUTE_EVENT
 from tests.helpers import wait_for
 from tests.routing_helpers import echo_action  # noqa: F401  (fixture)

@@ -19,10 +19,9 @@ from handlers.delivery.replay import replay_delivery as engine_replay_delivery
 from handlers.routing.route import rerender_delivery
 from handlers.store.deliveries import delivery_key, event_delivery_ids
 from handlers.store.events import get_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS
 from handlers.task_names import ROUTE_EVENT
 
-DEAD_LETTERS = key("dead")
 CHUNK_SIZE = 500
 
 

@@ -20,9 +20,16 @@ Console:     hooks:stats:events:<minute>     hash: event status -> count (25 h; 
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)
 Admin:       hooks:admin_failures:<client address>  string: wrong admin tokens in the window (60 s)
 Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
+Probe:       hooks:probe:<token>             string: written by the probe.write task (5 min; tasks/probe.py)
 """
 PREFIX = "hooks"
 
 
 def key(*parts):
     return ":".join((PREFIX,) + tuple(str(part) for part in parts))
+
+
+# The keys with fixed names that several modules read (handlers/delivery/leases.py writes them).
+RETRIES = key("retries")
+INFLIGHT = key("inflight")
+DEAD_LETTERS = key("dead")
