@@ -15,14 +15,11 @@ from redis.exceptions import RedisError
 
 from handlers.delivery.deliver import deliver
 from handlers.delivery.wiring import runtime_for
+from handlers.errors import RulesUnavailable
 from handlers.routing.route import route_event as route_stored_event
 from handlers.task_names import DELIVER, ROUTE_EVENT
 
 RULES_RETRY_SECONDS = 30
-
-
-class RulesUnavailable(Exception):
-    """The worker's routes file is broken; the event waits (status `received`) until it is fixed."""
 
 
 @shared_task(

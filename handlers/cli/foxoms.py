@@ -5,7 +5,8 @@ from flask.cli import AppGroup
 
 from handlers.delivery.ratelimit import parse_limit, stretched_window
 from handlers.inbound import foxoms_subscriptions as subs
-from handlers.inbound.errors import RulesUnavailable, UnknownSource
+from handlers.errors import RulesUnavailable
+from handlers.inbound.errors import UnknownSource
 from handlers.inbound.sources import FOXOMS, find_source
 from handlers.redact import known_secrets, scrub_text
 from handlers.vendors.base import VendorError
