@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from handlers.delivery.deliver import deliver
 from handlers.delivery.wiring import runtime_for
 from handlers.errors import RulesUnavailable
-from handlers.routing.route import route_event as route_stored_event
+from handlers.routing.route import route_event
 from handlers.task_names import DELIVER, ROUTE_EVENT
 
 RULES_RETRY_SECONDS = 30
@@ -30,13 +30,13 @@ RULES_RETRY_SECONDS = 30
     retry_backoff_max=RULES_RETRY_SECONDS,
     max_retries=None,
 )
-def route_event(self, event_id):
+def route_event_task(self, event_id):
     rules = current_app.extensions.get("rules")
     if rules is None:
         raise RulesUnavailable(str(current_app.extensions.get("rules_error") or "rules not loaded"))
     celery_app = current_app.extensions["celery"]
     to_deliver = []
-    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append,
+    outcome = route_event(current_app.extensions["redis"], rules, event_id, enqueue=to_deliver.append,
                                  max_bytes=current_app.config["MAX_BODY_BYTES"])
     for delivery_id in to_deliver[1:]:
         celery_app.send_task(DELIVER, args=[delivery_id])

@@ -6,10 +6,13 @@ queues stays in Redis to be read, and what it sends reaches the receiver simulat
 import json
 import time
 
+import pytest
+
+from handlers.errors import RulesUnavailable
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
 from handlers.task_names import DELIVER
-from tasks.routing import route_event
+from tasks.routing import route_event_task
 from tests.admin_helpers import queued_messages
 from tests.simulators.plugin import http_sim  # noqa: F401
 
@@ -40,7 +43,7 @@ def test_first_delivery_is_attempted_in_the_routing_task_and_the_rest_queued(mak
     app = make_app(ROUTES.replace("ORIGIN", http_sim.origin), HTTP_ALLOW_PRIVATE=True)
     event_id = stored_event(redis_client)
     with app.app_context():
-        assert route_event(event_id) == "routed"
+        assert route_event_task(event_id) == "routed"
     first, second = f"{event_id}:fan:first", f"{event_id}:fan:second"
     assert [(r.path, r.json) for r in http_sim.requests] == [("/first", {"name": "B"})]
     assert get_delivery(redis_client, first)["status"] == "succeeded"
@@ -55,7 +58,7 @@ def test_a_failed_first_attempt_is_scheduled_like_any_other(make_app, redis_clie
     http_sim.answer(503, {"error": "down"})
     event_id = stored_event(redis_client)
     with app.app_context():
-        route_event(event_id)
+        route_event_task(event_id)
     first = f"{event_id}:fan:first"
     delivery = get_delivery(redis_client, first)
     assert delivery["status"] == "retrying" and delivery["attempts"] == 1
@@ -69,10 +72,21 @@ def test_routing_again_sends_nothing_twice(make_app, redis_client, http_sim):  #
     app = make_app(ROUTES.replace("ORIGIN", http_sim.origin), HTTP_ALLOW_PRIVATE=True)
     event_id = stored_event(redis_client)
     with app.app_context():
-        route_event(event_id)
+        route_event_task(event_id)
         redis_client.delete("celery")
-        route_event(event_id)
-        route_event(event_id)
+        route_event_task(event_id)
+        route_event_task(event_id)
     assert [r.path for r in http_sim.requests] == ["/first", "/second"]
     assert queued_messages(redis_client) == []
     assert get_event(redis_client, event_id)["status"] == "completed"
+
+
+def test_a_broken_routes_file_leaves_the_event_received_and_the_task_retrying(make_app, redis_client):
+    """The task raises the RulesUnavailable the hooks answer 503 with, one of the errors
+    it retries on, and the event is left as it was (called directly, Celery re-raises)."""
+    app = make_app("routes: [")
+    event_id = stored_event(redis_client)
+    with app.app_context(), pytest.raises(RulesUnavailable):
+        route_event_task(event_id)
+    assert RulesUnavailable in route_event_task.autoretry_for
+    assert get_event(redis_client, event_id)["status"] == "received"
