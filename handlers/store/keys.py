@@ -29,7 +29,8 @@ def key(*parts):
     return ":".join((PREFIX,) + tuple(str(part) for part in parts))
 
 
-# The keys with fixed names that several modules read (handlers/delivery/leases.py writes them).
+# The sorted sets of deliveries that several modules read and write (handlers/delivery/leases.py
+# keeps them; routing adds the deliveries that die rendering to DEAD_LETTERS).
 RETRIES = key("retries")
 INFLIGHT = key("inflight")
 DEAD_LETTERS = key("dead")
