@@ -5,7 +5,7 @@ import pytest
 
 from handlers.actions import ActionResult, load_all
 from handlers.delivery.verdict import judge
-from tests.simulators.foxoms import FoxOMSSimulator
+from handlers.sandbox.foxoms import FoxOMSSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

@@ -21,15 +21,16 @@ from celery.contrib.testing.worker import start_worker
 from pytest_httpserver import HTTPServer
 
 from handlers.actions import ActionContext, load_all
+from handlers.sandbox.receiver import ReceiverSimulator
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
 from handlers.task_names import DELIVER
 from handlers.vendors.address_guard import refused_address
-from handlers.vendors.base import PreparedRequest, VendorConnectionError, VendorRejected, VendorUnavailable
+from handlers.vendors.errors import VendorConnectionError, VendorRejected, VendorUnavailable
 from handlers.vendors.http_post import WebhookClient
+from handlers.vendors.request import PreparedRequest
 from tests.helpers import wait_for
 from tests.simulators.plugin import http_sim  # noqa: F401
-from tests.simulators.receiver import ReceiverSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

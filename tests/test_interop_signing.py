@@ -32,7 +32,7 @@ from handlers.inbound.verify import verify_signature
 from handlers.rules import RulesError, parse_rules
 from handlers.signing import SecretError, secret_key, signature
 from handlers.store.events import EVENTS_INDEX
-from handlers.vendors.base import VendorAuthError, VendorRejected
+from handlers.vendors.errors import VendorAuthError, VendorRejected
 from tests.helpers import wait_for
 from tests.simulators.support import context
 from tests.test_procfile import STOP_LIMIT_SECONDS, free_port, procfile, web_ready
