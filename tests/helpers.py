@@ -1,4 +1,5 @@
-"""Small helpers shared by tests."""
+"""Small helpers shared by tests (and bench/)."""
+import socket
 import time
 
 
@@ -12,3 +13,10 @@ def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

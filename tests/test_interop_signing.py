@@ -33,9 +33,9 @@ from handlers.rules import RulesError, parse_rules
 from handlers.signing import SecretError, secret_key, signature
 from handlers.store.events import EVENTS_INDEX
 from handlers.vendors.errors import VendorAuthError, VendorRejected
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 from tests.simulators.support import context
-from tests.test_procfile import STOP_LIMIT_SECONDS, free_port, procfile, web_ready
+from tests.web_process import STOP_LIMIT_SECONDS, procfile, web_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_KEY, OLD_KEY = b"interop-current-signing-key-32b!", b"interop-previous-signing-key-32b"
