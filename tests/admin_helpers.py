@@ -11,6 +11,13 @@ from handlers.store.keys import DEAD_LETTERS
 ADMIN = {"Authorization": "Bearer admin-test-token"}
 
 
+def admin_rule_problems(app):
+    """The rules' problems as the admin API shows them (GET /api/routes answers 503 with them)."""
+    response = app.test_client().get("/api/routes", headers=ADMIN)
+    assert response.status_code == 503
+    return response.get_json()["error"]["fields"]["rules"]
+
+
 def make_event(redis_client, source="foxoms", name="bookingCreated", status="received",
                received_ts=None, payload=None, headers=None, event_id=None):
     received_ts = now() if received_ts is None else received_ts

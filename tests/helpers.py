@@ -2,6 +2,30 @@
 import socket
 import time
 
+# The smallest routes file: one FoxOMS source, no routes (make_app's default).
+MINIMAL_ROUTES = """
+sources:
+  foxoms:
+    type: foxoms
+    tokens: ["foxoms-test-token"]
+    events: [bookingCreated]
+routes: []
+"""
+
+# One route posting every booking event to an HTTP endpoint: `.format(url=...)`.
+HOOK_ROUTES = MINIMAL_ROUTES.replace("routes: []", """
+routes:
+  - id: to-hook
+    source: foxoms
+    events: ["booking*"]
+    actions:
+      - id: post
+        call: http.post
+        args:
+          url: "{url}"
+          json: "{{{{ payload }}}}"
+""")
+
 
 def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
     """Poll `predicate` until it returns a truthy value; fail after `timeout` seconds."""

@@ -10,8 +10,7 @@ from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import get_event
 from handlers.store.keys import DEAD_LETTERS
 from tests.admin_helpers import ADMIN, make_delivery, make_event
-from tests.conftest import HOOK_ROUTES
-from tests.helpers import wait_for
+from tests.helpers import HOOK_ROUTES, wait_for
 
 ROUTES = HOOK_ROUTES
 

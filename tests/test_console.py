@@ -11,8 +11,8 @@ from handlers.store.events import get_event
 from handlers.store.keys import DEAD_LETTERS, RETRIES
 from handlers.task_names import DELIVER
 from tests.admin_helpers import make_delivery, make_event, queued_messages
-from tests.conftest import HOOK_ROUTES, MINIMAL_ROUTES
 from tests.console_helpers import ADMIN_TOKEN, csrf, csrf_from, login
+from tests.helpers import HOOK_ROUTES, MINIMAL_ROUTES
 
 PAGES = ["/console/", "/console/events", "/console/events/evt_x", "/console/dead-letters",
          "/console/dead-letters/replay", "/console/routes", "/console/vendors", "/console/nowhere"]

@@ -10,9 +10,8 @@ import pytest
 
 from handlers.store.events import get_event
 from handlers.store.stats import STATS_TTL_SECONDS, deliveries_stats_key, events_stats_key, minute_of
-from tests.conftest import HOOK_ROUTES
 from tests.console_helpers import login
-from tests.helpers import wait_for
+from tests.helpers import HOOK_ROUTES, wait_for
 
 
 @pytest.fixture

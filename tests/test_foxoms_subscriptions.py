@@ -9,7 +9,6 @@ from handlers.inbound import foxoms_subscriptions as subs
 from handlers.inbound.foxoms_subscriptions import MAX_429_RETRIES, Pacing, plan_sync, target_url
 from handlers.vendors.errors import VendorRateLimited
 from handlers.vendors.foxoms import FoxOMSClient
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
 BASE = "http://hooks.test"
 OURS_NEW = f"{BASE}/hooks/foxoms/bookingCreated?token=fox-token-new"

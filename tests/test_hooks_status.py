@@ -1,79 +1,21 @@
 """One test per row of the status table of docs/inbound.md (and nothing stored unless 202)."""
-import base64
 import json
-import pathlib
-import time
 
 import pytest
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 
 from handlers.inbound.enqueue import decode_task_message
-from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, event_key, get_event
 from handlers.task_names import ROUTE_EVENT
-
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-SECRET_BYTES = b"new-customer-signing-key-32bytes"
-SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
-OLD_SECRET_BYTES = b"the-previous-signing-key-32bytes"
-
-ROUTES = f"""
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["fox-token-new", "fox-token-old"]
-    events: [bookingCreated, bookingUpdated, contactCreated]
-  new-customer:
-    type: incoming
-    tokens: ["nc-token"]
-    signing_secret: "{SECRET}"
-    event_field: type
-    fields:
-      name: {{type: string, required: true}}
-      email: {{type: email}}
-      seats: {{type: integer, min: 1}}
-      tags: {{type: list, of: string}}
-  plain:
-    type: incoming
-    tokens: ["plain-token"]
-  retired:
-    type: incoming
-    tokens: ["retired-token"]
-    disabled: true
-routes: []
-"""
-
-FOX = {"Authorization": "Bearer fox-token-new", "Content-Type": "application/json"}
-PLAIN = {"X-Hook-Token": "plain-token", "Content-Type": "application/json"}
+from tests.hooks_helpers import FIXTURES, FOX, PLAIN, ROUTES, signed_headers
 
 
 def fixture_bytes(name):
     return (FIXTURES / name).read_bytes()
 
 
-def signed_headers(body, key=SECRET_BYTES, msg_id="msg_1", timestamp=None, token="nc-token"):
-    timestamp = str(int(time.time()) if timestamp is None else timestamp)
-    return {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": sign(key, msg_id, timestamp, body),
-    }
-
-
 def queued(redis_client):
     return [decode_task_message(text) for text in redis_client.lrange("celery", 0, -1)]
-
-
-@pytest.fixture
-def hooks_app(make_app):
-    return make_app(ROUTES)
-
-
-@pytest.fixture
-def hooks(hooks_app):
-    return hooks_app.test_client()
 
 
 def assert_error(response, status, code=None):

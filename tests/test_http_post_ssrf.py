@@ -30,7 +30,6 @@ from handlers.vendors.errors import VendorConnectionError, VendorRejected, Vendo
 from handlers.vendors.http_post import WebhookClient
 from handlers.vendors.request import PreparedRequest
 from tests.helpers import wait_for
-from tests.simulators.plugin import http_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()
@@ -187,7 +186,7 @@ def test_rebinding_name_is_connected_at_its_checked_address_never_at_loopback(in
     assert internal.requests == []
 
 
-def test_with_private_addresses_allowed_the_connection_is_still_pinned(http_sim, dns, connections):  # noqa: F811
+def test_with_private_addresses_allowed_the_connection_is_still_pinned(http_sim, dns, connections):
     with ReceiverSimulator(host="127.0.0.2", port=http_sim.port) as elsewhere:
         dns.answer("pinned.example", "127.0.0.1", "127.0.0.2")
         result = post(f"http://pinned.example:{http_sim.port}/hook", ALLOWED)
@@ -237,7 +236,7 @@ def test_a_name_on_a_translated_private_address_is_refused(connections, dns, add
 # --- redirects are answers, never followed
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_redirect_to_the_internal_service_is_not_followed(http_sim, internal, status):  # noqa: F811
+def test_redirect_to_the_internal_service_is_not_followed(http_sim, internal, status):
     http_sim.fail_next(status=status, headers={"Location": internal.origin + "/x"})
     with pytest.raises(VendorRejected, match="redirect"):
         post(http_sim.url, ALLOWED)

@@ -70,8 +70,8 @@ MAX_BODY_BYTES = 1048576  # the default
 
 
 @pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
+def hook_routes():
+    return ROUTES
 
 
 def stored(redis_client, response):

@@ -64,13 +64,8 @@ ACCEPTED = {
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(ROUTES)
-
-
-@pytest.fixture
-def hooks(app):
-    return app.test_client()
+def hook_routes():
+    return ROUTES
 
 
 def assert_invalid_json(response, redis_client):
@@ -96,7 +91,7 @@ def test_batch_element_refuses(hooks, redis_client, body):
 
 
 @pytest.mark.parametrize("body, value", ACCEPTED.values(), ids=ACCEPTED.keys())
-def test_accepted_edges_are_stored_and_served_as_valid_json(app, hooks, redis_client, body, value):
+def test_accepted_edges_are_stored_and_served_as_valid_json(hooks, redis_client, body, value):
     response = hooks.post("/hooks/incoming/plain", data=body, headers=HEADERS)
     assert response.status_code == 202, response.get_data(as_text=True)[:300]
     event_id = response.get_json()["event_id"]

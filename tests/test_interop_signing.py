@@ -110,8 +110,8 @@ def web(redis_url, tmp_path_factory):
 
 
 @pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
+def hook_routes():
+    return ROUTES
 
 
 def post(web, source, headers, body=BODY, **kwargs):

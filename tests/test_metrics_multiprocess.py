@@ -9,8 +9,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import MINIMAL_ROUTES
-from tests.helpers import free_port, wait_for
+from tests.helpers import MINIMAL_ROUTES, free_port, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COUNT_DELIVERIES = "from handlers.metrics import DELIVERIES; DELIVERIES.labels('fiwit', 'succeeded').inc(3)"

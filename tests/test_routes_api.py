@@ -3,7 +3,6 @@ import json
 
 import pytest
 
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
 ADMIN = {"Authorization": "Bearer admin-test-token"}
 HOOK_TOKEN = "api-hook-token-0123456789"

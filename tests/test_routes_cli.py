@@ -2,8 +2,8 @@
 import json
 
 from handlers.web.health import RULES_NOT_USABLE
-from tests.routing_helpers import ECHO_SECRET, echo_action  # noqa: F401  (fixture)
-from tests.test_readyz import admin_rule_problems
+from tests.routing_helpers import ECHO_SECRET
+from tests.admin_helpers import admin_rule_problems
 
 ROUTES = """
 sources:

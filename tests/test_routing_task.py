@@ -14,7 +14,6 @@ from handlers.store.events import event_record, get_event, new_event_id, save_ev
 from handlers.task_names import DELIVER
 from tasks.routing import route_event_task
 from tests.admin_helpers import queued_messages
-from tests.simulators.plugin import http_sim  # noqa: F401
 
 ROUTES = """
 sources:
@@ -39,7 +38,7 @@ def stored_event(redis_client):
     return event_id
 
 
-def test_first_delivery_is_attempted_in_the_routing_task_and_the_rest_queued(make_app, redis_client, http_sim):  # noqa: F811
+def test_first_delivery_is_attempted_in_the_routing_task_and_the_rest_queued(make_app, redis_client, http_sim):
     app = make_app(ROUTES.replace("ORIGIN", http_sim.origin), HTTP_ALLOW_PRIVATE=True)
     event_id = stored_event(redis_client)
     with app.app_context():
@@ -53,7 +52,7 @@ def test_first_delivery_is_attempted_in_the_routing_task_and_the_rest_queued(mak
     assert get_event(redis_client, event_id)["status"] == "routed"  # one of two delivered
 
 
-def test_a_failed_first_attempt_is_scheduled_like_any_other(make_app, redis_client, http_sim):  # noqa: F811
+def test_a_failed_first_attempt_is_scheduled_like_any_other(make_app, redis_client, http_sim):
     app = make_app(ROUTES.replace("ORIGIN", http_sim.origin), HTTP_ALLOW_PRIVATE=True, RETRY_SCHEDULE="30")
     http_sim.answer(503, {"error": "down"})
     event_id = stored_event(redis_client)
@@ -66,7 +65,7 @@ def test_a_failed_first_attempt_is_scheduled_like_any_other(make_app, redis_clie
     assert sorted(m["task"] for m in messages) == [DELIVER, DELIVER]  # the retry + the second
 
 
-def test_routing_again_sends_nothing_twice(make_app, redis_client, http_sim):  # noqa: F811
+def test_routing_again_sends_nothing_twice(make_app, redis_client, http_sim):
     """A redelivered routing message after the deliver message of `second` was lost: the
     delivered one is not sent again, the pending one is attempted (first of what is left)."""
     app = make_app(ROUTES.replace("ORIGIN", http_sim.origin), HTTP_ALLOW_PRIVATE=True)

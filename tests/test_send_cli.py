@@ -9,7 +9,7 @@ from handlers.inbound.verify import verify_signature
 from handlers.store.events import get_event
 from handlers.task_names import ROUTE_EVENT
 from tests.drill_helpers import ServedApp
-from tests.test_hooks_status import FIXTURES, ROUTES
+from tests.hooks_helpers import FIXTURES, ROUTES
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ import time
 from handlers.store.deliveries import event_delivery_ids, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
 from handlers.task_names import REQUEUE_DUE, SWEEP
-from tests.conftest import HOOK_ROUTES
-from tests.helpers import wait_for
-from tests.simulators.plugin import http_sim  # noqa: F401
+from tests.helpers import HOOK_ROUTES, wait_for
 
 ROUTES = HOOK_ROUTES
 
@@ -18,7 +16,7 @@ def test_beat_runs_the_scheduler_and_the_sweeper(app):
     assert {REQUEUE_DUE, SWEEP} <= set(app.extensions["celery"].tasks)
 
 
-def test_an_event_stored_but_never_routed_is_routed_by_the_sweep(make_app, redis_client, http_sim):  # noqa: F811
+def test_an_event_stored_but_never_routed_is_routed_by_the_sweep(make_app, redis_client, http_sim):
     app = make_app(ROUTES.format(url=http_sim.origin + "/hook"), HTTP_ALLOW_PRIVATE=True)
     from celery.contrib.testing.worker import start_worker
 

@@ -20,7 +20,6 @@ from handlers.store.events import event_record, get_event, new_event_id, save_ev
 from handlers.store.keys import DEAD_LETTERS
 from handlers.task_names import ROUTE_EVENT
 from tests.helpers import wait_for
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
 ADMIN = {"Authorization": "Bearer admin-test-token"}
 

@@ -11,7 +11,6 @@ from handlers.vendors.errors import (
     VendorUnavailable,
 )
 from handlers.vendors.foxoms import FoxOMSClient
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

@@ -16,7 +16,6 @@ from handlers.vendors.errors import (
     VendorTimeout,
     VendorUnavailable,
 )
-from tests.simulators.plugin import http_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

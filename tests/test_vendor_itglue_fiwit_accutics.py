@@ -7,7 +7,6 @@ from handlers.sandbox.itglue import ITGlueSimulator
 from handlers.vendors.accutics import AccuticsClient
 from handlers.vendors.errors import PermanentVendorError, VendorAuthError, VendorRateLimited, VendorRejected
 from handlers.vendors.itglue import ITGlueClient
-from tests.simulators.plugin import accutics_sim, fiwit_sim, itglue_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()
