@@ -8,7 +8,8 @@ from handlers.store.deliveries import append_attempt, create_delivery, delivery_
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
 from handlers.store.keys import DEAD_LETTERS
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
+ADMIN_TOKEN = "admin-test-token"  # the ADMIN_TOKEN of every test app (tests/conftest.py make_app)
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def admin_rule_problems(app):

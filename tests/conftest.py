@@ -13,6 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from app import create_app
 from handlers.embedded_redis import EmbeddedRedis
 from handlers.redis_client import client_from_url
+from tests.admin_helpers import ADMIN_TOKEN
 from tests.helpers import MINIMAL_ROUTES
 
 # Fixture modules, for every test module (none imports a fixture itself): the loopback
@@ -69,7 +70,7 @@ def make_app(redis_url, redis_client, routes_file):
             "REDIS_URL": redis_url,
             "ROUTES_FILE": routes_file(routes),
             "PUBLIC_BASE_URL": "http://hooks.test",
-            "ADMIN_TOKEN": "admin-test-token",
+            "ADMIN_TOKEN": ADMIN_TOKEN,
         }
         test_config.update(config)
         return create_app(test_config)

@@ -14,10 +14,10 @@ import os
 import pytest
 
 from handlers.store.events import EVENTS_INDEX, event_key
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
 
 BURST_EVENTS = int(os.environ.get("BURST_EVENTS", "200"))
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 ROUTES = """
 sources:
   foxoms: {type: foxoms, tokens: ["burst-token"], events: [bookingCreated]}

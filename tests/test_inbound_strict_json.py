@@ -7,6 +7,7 @@ import pytest
 
 from handlers.inbound.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS, check_depth
 from handlers.store.events import get_event
+from tests.admin_helpers import ADMIN
 from tests.web_process import WebProcess
 
 ROUTES = """
@@ -97,7 +98,7 @@ def test_accepted_edges_are_stored_and_served_as_valid_json(hooks, redis_client,
     event_id = response.get_json()["event_id"]
     if value is not None:
         assert get_event(redis_client, event_id)["payload"]["v"] == value
-    served = hooks.get(f"/api/events/{event_id}", headers={"Authorization": "Bearer admin-test-token"})
+    served = hooks.get(f"/api/events/{event_id}", headers=ADMIN)
     assert served.status_code == 200
     text = served.get_data(as_text=True)
     json.loads(text, parse_constant=lambda name: pytest.fail(f"served {name}"))

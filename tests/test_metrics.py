@@ -5,7 +5,7 @@ from handlers.metrics import DELIVERIES
 from handlers.store.codec import now
 from handlers.store.keys import RETRIES
 from handlers.task_names import PROBE_WRITE
-from tests.admin_helpers import make_delivery, make_event
+from tests.admin_helpers import ADMIN, make_delivery, make_event
 
 
 def scrape(client, **kwargs):
@@ -58,7 +58,7 @@ def test_metrics_need_no_admin_token(make_app):
 def test_metrics_token_when_set(make_app):
     client = make_app(METRICS_TOKEN="scrape-secret").test_client()
     assert client.get("/metrics").status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer admin-test-token"}).status_code == 401
+    assert client.get("/metrics", headers=ADMIN).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).status_code == 200
 
 

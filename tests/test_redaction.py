@@ -20,9 +20,9 @@ from handlers.redact import MIN_SECRET_CHARS, REDACTED, known_secrets, scrub, sc
 from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, new_event_id, save_event
 from handlers.task_names import ROUTE_EVENT
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 HOOK_KEY = "hook-key-value-7f3a9c"
 ROUTES = """
 sources:

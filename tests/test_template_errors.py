@@ -19,9 +19,9 @@ from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
 from handlers.store.keys import DEAD_LETTERS
 from handlers.task_names import ROUTE_EVENT
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 
 
 def nested(depth):
