@@ -6,8 +6,6 @@ from handlers.store.events import event_record, get_event, new_event_id, save_ev
 from handlers.task_names import REQUEUE_DUE, SWEEP
 from tests.helpers import HOOK_ROUTES, wait_for
 
-ROUTES = HOOK_ROUTES
-
 
 def test_beat_runs_the_scheduler_and_the_sweeper(app):
     tasks = {entry["task"]: entry for entry in app.extensions["celery"].conf.beat_schedule.values()}
@@ -17,7 +15,7 @@ def test_beat_runs_the_scheduler_and_the_sweeper(app):
 
 
 def test_an_event_stored_but_never_routed_is_routed_by_the_sweep(make_app, redis_client, http_sim):
-    app = make_app(ROUTES.format(url=http_sim.origin + "/hook"), HTTP_ALLOW_PRIVATE=True)
+    app = make_app(HOOK_ROUTES.format(url=http_sim.origin + "/hook"), HTTP_ALLOW_PRIVATE=True)
     from celery.contrib.testing.worker import start_worker
 
     event_id = new_event_id()
