@@ -1,6 +1,6 @@
 """Every Celery task name, in one place.
 
-The names are explicit and stable (STYLE.md): a message queued under a name must still
+The names are explicit and stable: a message queued under a name must still
 find its task after a module is renamed. Handlers send tasks by these names and the
 tasks/ modules register under them; this module imports nothing, so a handler can name
 a task without importing Celery tasks.
