@@ -4,7 +4,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from handlers.embedded_redis import EmbeddedRedis  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 
 TOKEN = "bench-token"  # the hook token of every bench's FoxOMS source
@@ -33,12 +33,6 @@ def machine():
     with open("/proc/meminfo") as handle:
         mem_kib = int(handle.readline().split()[1])
     return f"{os.cpu_count()} cores, {mem_kib / 1024 / 1024:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -77,6 +77,7 @@ def step_timings(app):
 
     from handlers.inbound.headers import dedupe_key, safe_headers
     from handlers.store.events import event_record, new_event_id
+    from handlers.task_names import ROUTE_EVENT
     from schemas.foxoms import schema_for_event
 
     inbound_store, redis_client = app.extensions["inbound_store"], app.extensions["redis"]
@@ -99,7 +100,7 @@ def step_timings(app):
         "header filter": lambda: safe_headers(headers),
         "dedupe key": lambda: dedupe_key("foxoms", "bookingCreated", raw, headers),
         "event record": lambda: event_record("evt_x", "foxoms", "bookingCreated", record, {"Host": "x"}, received, "k"),
-        "celery message": lambda: inbound_store.messages.message("routing.route_event", ["evt_x"]),
+        "celery message": lambda: inbound_store.messages.message(ROUTE_EVENT, ["evt_x"]),
         "store_event (wall: Redis runs the script)": store,
         "XADD of the body (reference, wall)": lambda: redis_client.xadd(
             "hooks:bench:reference", {"body": raw}, maxlen=1000, approximate=True),

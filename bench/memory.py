@@ -27,6 +27,7 @@ from bench.common import (bench_celery, celery_workers, children, gunicorn_serve
 from bench.pipeline import ROUTES, TOKEN, booking, service_env
 from handlers.redis_client import client_from_url
 from handlers.sandbox.fiwit import FiwitSimulator
+from handlers.task_names import PROBE_NOOP
 
 
 def web_peak(master):
@@ -81,7 +82,7 @@ def main():
                 post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
                 client = bench_celery(redis_url)
                 for _ in range(count):
-                    client.send_task("probe.noop")
+                    client.send_task(PROBE_NOOP)
                 client.close()
                 wait_until(lambda: queue_drained(redis_client), timeout=600, interval=0.05, message="no-op tasks to drain")
                 figures["bare"] = (web_peak(master), *celery_peaks(worker))

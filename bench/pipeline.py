@@ -34,6 +34,7 @@ from bench.common import (TOKEN, CpuMeter, bench_celery, celery_workers, childre
                           wait_until, write_routes)
 from handlers.redis_client import client_from_url
 from handlers.sandbox.fiwit import DEFAULT_KEY, FiwitSimulator
+from handlers.task_names import PROBE_NOOP
 
 ROUTES = foxoms_routes(['bookingCreated'], """
 routes:
@@ -65,7 +66,7 @@ def drain_noops(redis_url, redis_client, count):
     client = bench_celery(redis_url)
     started = time.monotonic()
     for _ in range(count):
-        client.send_task("probe.noop")
+        client.send_task(PROBE_NOOP)
     wait_until(lambda: queue_drained(redis_client), timeout=600, interval=0.005, message="no-op tasks to drain")
     elapsed = time.monotonic() - started
     client.close()

@@ -21,6 +21,20 @@ class ServiceUnavailable(ServiceError):
     code = "unavailable"
 
 
+class InvalidJSON(ServiceError):
+    """A body that is not the JSON asked for: an inbound hook's, or an admin request's
+    (never guessed at: a replay filter that fails to parse must not become "replay everything")."""
+
+    status = 400
+    code = "invalid_json"
+
+
+class RulesUnavailable(ServiceUnavailable):
+    """The routes file did not load: hooks answer 503, the routing task waits for a fix."""
+
+    code = "rules_unavailable"
+
+
 def error_response(status, code, message, fields=None):
     body = {"error": {"code": code, "message": message}}
     if fields:

@@ -2,6 +2,7 @@
 from celery import Celery, Task
 
 from handlers.redis_client import broker_ssl_options, broker_url
+from handlers.task_names import ALERTS_TICK, ENFORCE_RETENTION, REQUEUE_DUE, SWEEP
 from tasks.startup import wait_for_room_step
 from tasks import shutdown
 
@@ -54,13 +55,13 @@ def celery_settings(redis_url):
         broker_heartbeat=0,
         broker_pool_limit=BROKER_POOL_LIMIT,
         beat_schedule={
-            "enforce-retention": {"task": "maintenance.enforce_retention", "schedule": RETENTION_INTERVAL_SECONDS},
+            "enforce-retention": {"task": ENFORCE_RETENTION, "schedule": RETENTION_INTERVAL_SECONDS},
             # expires: a tick not run by the next one is dropped instead of piling up
-            "requeue-due-retries": {"task": "maintenance.requeue_due", "schedule": REQUEUE_INTERVAL_SECONDS,
+            "requeue-due-retries": {"task": REQUEUE_DUE, "schedule": REQUEUE_INTERVAL_SECONDS,
                                     "options": {"expires": REQUEUE_INTERVAL_SECONDS}},
-            "sweep": {"task": "maintenance.sweep", "schedule": SWEEP_INTERVAL_SECONDS,
+            "sweep": {"task": SWEEP, "schedule": SWEEP_INTERVAL_SECONDS,
                       "options": {"expires": SWEEP_INTERVAL_SECONDS}},
-            "alerts": {"task": "alerts.tick", "schedule": ALERTS_INTERVAL_SECONDS,
+            "alerts": {"task": ALERTS_TICK, "schedule": ALERTS_INTERVAL_SECONDS,
                        "options": {"expires": ALERTS_INTERVAL_SECONDS}},
         },
     )

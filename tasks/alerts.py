@@ -8,9 +8,10 @@ from handlers.alerts.send import flush_due
 from handlers.alerts.signals import check_backlog
 from handlers.delivery.knobs import seconds
 from handlers.delivery.wiring import deliver_sender
+from handlers.task_names import ALERTS_TICK
 
 
-@shared_task(name="alerts.tick")
+@shared_task(name=ALERTS_TICK)
 def alerts_tick(now_ts=None):
     """Check the backlog and send every alert whose throttle window closed; `now_ts` (epoch s)
     overrides the clock."""

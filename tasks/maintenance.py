@@ -8,13 +8,14 @@ from handlers.delivery.knobs import seconds
 from handlers.delivery.dispatch import release_due
 from handlers.delivery.requeue import requeue_due, sweep_inflight, sweep_received
 from handlers.delivery.wiring import deliver_sender, route_sender, runtime_for
+from handlers.task_names import REQUEUE_DUE, SWEEP
 
 
 def _clock(now_ts):
     return time.time if now_ts is None else (lambda: float(now_ts))
 
 
-@shared_task(name="maintenance.requeue_due")
+@shared_task(name=REQUEUE_DUE)
 def requeue_due_task(now_ts=None):
     """Queue the retries in hooks:retries that are due, and release parked deliveries whose
     slot came (the workers' dispatchers do that too; this is the backstop); `now_ts`
@@ -26,7 +27,7 @@ def requeue_due_task(now_ts=None):
     return len(queued) + len(released)
 
 
-@shared_task(name="maintenance.sweep")
+@shared_task(name=SWEEP)
 def sweep_task(now_ts=None):
     """Re-send deliveries whose lease ran out, and route events stored but never routed."""
     app = current_app

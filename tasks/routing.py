@@ -18,7 +18,9 @@ from redis.exceptions import RedisError
 
 from handlers.delivery.deliver import deliver
 from handlers.delivery.wiring import lease_for_message, runtime_for, send_leased
-from handlers.routing.route import route_event as route_stored_event
+from handlers.errors import RulesUnavailable
+from handlers.routing.route import route_event
+from handlers.task_names import ROUTE_EVENT
 
 RULES_RETRY_SECONDS = 30
 
@@ -29,19 +31,15 @@ def routing_token(event_id):
     return f"route:{event_id}"
 
 
-class RulesUnavailable(Exception):
-    """The worker's routes file is broken; the event waits (status `received`) until it is fixed."""
-
-
 @shared_task(
-    name="routing.route_event",
+    name=ROUTE_EVENT,
     bind=True,
     autoretry_for=(RedisError, RulesUnavailable),
     retry_backoff=True,
     retry_backoff_max=RULES_RETRY_SECONDS,
     max_retries=None,
 )
-def route_event(self, event_id):
+def route_event_task(self, event_id):
     rules = current_app.extensions.get("rules")
     if rules is None:
         raise RulesUnavailable(str(current_app.extensions.get("rules_error") or "rules not loaded"))
@@ -51,8 +49,8 @@ def route_event(self, event_id):
         if lease_for_message(current_app, delivery_id, token):
             leased.append(delivery_id)
 
-    outcome = route_stored_event(current_app.extensions["redis"], rules, event_id, enqueue=enqueue,
-                                 max_bytes=current_app.config["MAX_BODY_BYTES"])
+    outcome = route_event(current_app.extensions["redis"], rules, event_id, enqueue=enqueue,
+                         max_bytes=current_app.config["MAX_BODY_BYTES"])
     send_leased(current_app, leased[1:], token)
     if leased:
         deliver(runtime_for(current_app), leased[0], token)

@@ -6,12 +6,17 @@ import json
 from handlers.store.codec import now
 from handlers.store.deliveries import append_attempt, create_delivery, delivery_record, update_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
-DEAD = key("dead")
-RETRIES = key("retries")
-INFLIGHT = key("inflight")
+ADMIN_TOKEN = "admin-test-token"  # the ADMIN_TOKEN of every test app (tests/conftest.py make_app)
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def admin_rule_problems(app):
+    """The rules' problems as the admin API shows them (GET /api/routes answers 503 with them)."""
+    response = app.test_client().get("/api/routes", headers=ADMIN)
+    assert response.status_code == 503
+    return response.get_json()["error"]["fields"]["rules"]
 
 
 def make_event(redis_client, source="foxoms", name="bookingCreated", status="received",
@@ -34,7 +39,7 @@ def make_delivery(redis_client, event_id, route_id="route-a", action_id="act", c
     if status != "pending":
         update_delivery(redis_client, record["id"], status=status, last_error="HTTP 400 bad request")
     if status == "dead":
-        redis_client.zadd(DEAD, {record["id"]: now() if died_at is None else died_at})
+        redis_client.zadd(DEAD_LETTERS, {record["id"]: now() if died_at is None else died_at})
     return record["id"]
 
 

@@ -13,29 +13,20 @@ from celery.contrib.testing.worker import start_worker
 from app import create_app
 from handlers.embedded_redis import EmbeddedRedis
 from handlers.redis_client import client_from_url
+from tests.admin_helpers import ADMIN_TOKEN
+from tests.helpers import MINIMAL_ROUTES
 
-MINIMAL_ROUTES = """
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["foxoms-test-token"]
-    events: [bookingCreated]
-routes: []
-"""
-
-# One route posting every booking event to an HTTP endpoint: `.format(url=...)`.
-HOOK_ROUTES = MINIMAL_ROUTES.replace("routes: []", """
-routes:
-  - id: to-hook
-    source: foxoms
-    events: ["booking*"]
-    actions:
-      - id: post
-        call: http.post
-        args:
-          url: "{url}"
-          json: "{{{{ payload }}}}"
-""")
+# Fixture modules, for every test module (none imports a fixture itself): the loopback
+# vendor simulators, the `hooks` client, the echo action, a Redis of a test's own, worker
+# subprocesses, the app on the shipped routes.yaml.
+pytest_plugins = [
+    "tests.simulators.plugin",
+    "tests.hooks_helpers",
+    "tests.routing_helpers",
+    "tests.redis_server",
+    "tests.worker_helpers",
+    "tests.shipped_helpers",
+]
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +70,7 @@ def make_app(redis_url, redis_client, routes_file):
             "REDIS_URL": redis_url,
             "ROUTES_FILE": routes_file(routes),
             "PUBLIC_BASE_URL": "http://hooks.test",
-            "ADMIN_TOKEN": "admin-test-token",
+            "ADMIN_TOKEN": ADMIN_TOKEN,
         }
         test_config.update(config)
         return create_app(test_config)

@@ -1,7 +1,8 @@
 """Logging the Flask test client into the console, and reading its forms."""
 import re
 
-ADMIN_TOKEN = "admin-test-token"
+from tests.admin_helpers import ADMIN_TOKEN
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

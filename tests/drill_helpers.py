@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import requests
 from werkzeug.serving import make_server
 
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOOK_TOKEN = "drill-token"
-ADMIN_TOKEN = "admin-test-token"
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ROUTE_ID, ACTION_ID = "copy-out", "post"
 READY_TIMEOUT_SECONDS = 30
 

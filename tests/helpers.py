@@ -1,5 +1,30 @@
-"""Small helpers shared by tests."""
+"""Small helpers shared by tests (and bench/)."""
+import socket
 import time
+
+# The smallest routes file: one FoxOMS source, no routes (make_app's default).
+MINIMAL_ROUTES = """
+sources:
+  foxoms:
+    type: foxoms
+    tokens: ["foxoms-test-token"]
+    events: [bookingCreated]
+routes: []
+"""
+
+# One route posting every booking event to an HTTP endpoint: `.format(url=...)`.
+HOOK_ROUTES = MINIMAL_ROUTES.replace("routes: []", """
+routes:
+  - id: to-hook
+    source: foxoms
+    events: ["booking*"]
+    actions:
+      - id: post
+        call: http.post
+        args:
+          url: "{url}"
+          json: "{{{{ payload }}}}"
+""")
 
 
 def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
@@ -12,3 +37,10 @@ def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -8,7 +8,6 @@ no vendor credentials), and stops it as Ctrl-C in a terminal does: SIGINT to the
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import time
 import requests
 
 from handlers.embedded_redis import EmbeddedRedis
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINKED = ["app.py", "gunicorn.conf.py", "Procfile", "routes.yaml", "handlers", "tasks", "schemas", "examples",
@@ -24,12 +23,6 @@ LINKED = ["app.py", "gunicorn.conf.py", "Procfile", "routes.yaml", "handlers", "
 VENV_BIN = os.path.dirname(sys.executable)
 CHAIN = ["-m", "handlers.embedded_redis", sys.executable, "-m", "handlers.sandbox.run", sys.executable,
          "-m", "handlers.procfile"]  # the Makefile's run target
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def new_terminal_env():

@@ -6,7 +6,7 @@ duration of one test.
 import pytest
 
 from handlers.actions import ACTIONS, Action, ActionResult, load_all
-from handlers.vendors.base import PreparedRequest
+from handlers.vendors.request import PreparedRequest
 
 ECHO_SECRET = "echo-secret-value-123"
 

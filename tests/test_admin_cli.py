@@ -3,7 +3,9 @@ import json
 
 from handlers.store.codec import now
 from handlers.store.deliveries import get_delivery
-from tests.admin_helpers import DEAD, make_delivery, make_event, queued_messages
+from handlers.store.keys import DEAD_LETTERS
+from handlers.task_names import DELIVER
+from tests.admin_helpers import make_delivery, make_event, queued_messages
 
 
 def test_events_list_newest_first_and_filtered(runner, redis_client):
@@ -36,7 +38,7 @@ def test_events_replay_queues_dead_deliveries(runner, redis_client):
     result = runner.invoke(args=["events", "replay", event_id])
     assert result.exit_code == 0, result.output
     assert dead in result.output
-    assert queued_messages(redis_client) == [("delivery.deliver", dead)]
+    assert queued_messages(redis_client) == [(DELIVER, dead)]
 
 
 def test_events_replay_one_delivery(runner, redis_client):
@@ -45,7 +47,7 @@ def test_events_replay_one_delivery(runner, redis_client):
     result = runner.invoke(args=["events", "replay", event_id, "--delivery", chosen])
     assert result.exit_code == 0, result.output
     assert get_delivery(redis_client, chosen)["status"] == "pending"
-    assert queued_messages(redis_client) == [("delivery.deliver", chosen)]
+    assert queued_messages(redis_client) == [(DELIVER, chosen)]
 
 
 def test_events_replay_unknown_event_fails(runner, redis_client):
@@ -63,8 +65,8 @@ def test_dead_letters_list_and_replay_by_vendor(runner, redis_client):
     result = runner.invoke(args=["dead-letters", "replay", "--vendor", "fiwit"])
     assert result.exit_code == 0, result.output
     assert "replayed 1 dead letters" in result.output
-    assert queued_messages(redis_client) == [("delivery.deliver", fiwit)]
-    assert redis_client.zrange(DEAD, 0, -1) == [itglue]
+    assert queued_messages(redis_client) == [(DELIVER, fiwit)]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [itglue]
 
 
 def test_dead_letters_replay_by_route(runner, redis_client):
@@ -72,5 +74,5 @@ def test_dead_letters_replay_by_route(runner, redis_client):
     replayed = make_delivery(redis_client, make_event(redis_client), route_id="again", status="dead")
     result = runner.invoke(args=["dead-letters", "replay", "--route", "again"])
     assert result.exit_code == 0, result.output
-    assert queued_messages(redis_client) == [("delivery.deliver", replayed)]
-    assert redis_client.zrange(DEAD, 0, -1) == [kept]
+    assert queued_messages(redis_client) == [(DELIVER, replayed)]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [kept]

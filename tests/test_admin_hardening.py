@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from handlers.admin.cursor import encode_cursor
 from handlers.admin.ids import is_delivery_id, is_event_id
 from handlers.store.codec import now
-from handlers.store.deliveries import delivery_id, get_delivery
+from handlers.store.deliveries import delivery_id, get_delivery, lease_key
 from handlers.store.events import EVENTS_INDEX, new_event_id
-from tests.admin_helpers import ADMIN, DEAD, make_delivery, make_event, queued_messages
+from handlers.store.keys import DEAD_LETTERS
+from tests.admin_helpers import ADMIN, make_delivery, make_event, queued_messages
 
 WRONG = {"Authorization": "Bearer wrong-token"}
 MAX_FAILURES_PER_WINDOW, FAILURE_WINDOW_SECONDS = 20, 60  # docs/admin-api.md: 20 a minute
@@ -178,7 +179,7 @@ def test_a_filter_in_the_query_and_the_body_is_422(client, redis_client, stored)
     response = client.post("/api/dead-letters/replay?route=other", json={"route": "route-a"}, headers=ADMIN)
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["route"]
-    assert redis_client.zscore(DEAD, stored[1]) is not None
+    assert redis_client.zscore(DEAD_LETTERS, stored[1]) is not None
 
 
 def test_a_body_nested_too_deep_is_400(client, redis_client, stored):
@@ -270,7 +271,7 @@ def seed(redis_client):
         return
     make_event(redis_client, event_id=SEED_EVENT, received_ts=65.536, status="failed")
     make_delivery(redis_client, SEED_EVENT, status="dead", attempts=[{"status": 500}])
-    redis_client.set(f"hooks:delivery:{SEED_DELIVERY}:lease", "token")
+    redis_client.set(lease_key(SEED_DELIVERY), "token")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

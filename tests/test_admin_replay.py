@@ -3,7 +3,9 @@ read back from the Celery queue in Redis)."""
 from handlers.store.codec import now
 from handlers.store.deliveries import get_attempts, get_delivery
 from handlers.store.events import get_event
-from tests.admin_helpers import ADMIN, DEAD, INFLIGHT, RETRIES, make_delivery, make_event, queued_messages
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
+from handlers.task_names import DELIVER, ROUTE_EVENT
+from tests.admin_helpers import ADMIN, make_delivery, make_event, queued_messages
 
 ATTEMPT = {"at": "2026-01-01T00:00:00.000Z", "status": 400, "duration_ms": 9, "error": "HTTP 400"}
 
@@ -15,11 +17,11 @@ def test_event_replay_requeues_only_its_dead_deliveries(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json() == {"queued": {"event_id": event_id, "routing": False, "deliveries": [dead]}}
-    assert queued_messages(redis_client) == [("delivery.deliver", dead)]
+    assert queued_messages(redis_client) == [(DELIVER, dead)]
     delivery = get_delivery(redis_client, dead)
     assert delivery["status"] == "pending" and delivery["attempts"] == 1
     assert get_attempts(redis_client, dead) == [ATTEMPT]
-    assert redis_client.zscore(DEAD, dead) is None
+    assert redis_client.zscore(DEAD_LETTERS, dead) is None
     assert get_event(redis_client, event_id)["status"] == "routed"
 
 
@@ -28,7 +30,7 @@ def test_event_without_deliveries_is_routed_again(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json()["queued"] == {"event_id": event_id, "routing": True, "deliveries": []}
-    assert queued_messages(redis_client) == [("routing.route_event", event_id)]
+    assert queued_messages(redis_client) == [(ROUTE_EVENT, event_id)]
     assert get_event(redis_client, event_id)["status"] == "received"
 
 
@@ -48,7 +50,7 @@ def test_replay_one_delivery_even_a_succeeded_one(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay?delivery={chosen}", headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json()["queued"]["deliveries"] == [chosen]
-    assert queued_messages(redis_client) == [("delivery.deliver", chosen)]
+    assert queued_messages(redis_client) == [(DELIVER, chosen)]
     assert get_delivery(redis_client, chosen)["status"] == "pending"
 
 
@@ -59,7 +61,7 @@ def test_replaying_a_retrying_delivery_sends_it_now(client, redis_client):
     response = client.post(f"/api/events/{event_id}/replay?delivery={waiting}", headers=ADMIN)
     assert response.status_code == 202
     assert redis_client.zscore(RETRIES, waiting) is None
-    assert queued_messages(redis_client) == [("delivery.deliver", waiting)]
+    assert queued_messages(redis_client) == [(DELIVER, waiting)]
 
 
 def test_a_delivery_held_by_a_worker_is_not_replayed(client, redis_client):
@@ -125,9 +127,9 @@ def test_dead_letters_replay_by_route_in_the_body(client, redis_client):
     response = client.post("/api/dead-letters/replay", json={"route": "r1"}, headers=ADMIN)
     assert response.status_code == 202
     assert response.get_json() == {"replayed": 2, "delivery_ids": [ids["r1-fiwit"], ids["r1-itglue"]]}
-    assert queued_messages(redis_client) == [("delivery.deliver", ids["r1-fiwit"]),
-                                             ("delivery.deliver", ids["r1-itglue"])]
-    assert redis_client.zrange(DEAD, 0, -1) == [ids["r2-fiwit"]]
+    assert queued_messages(redis_client) == [(DELIVER, ids["r1-fiwit"]),
+                                             (DELIVER, ids["r1-itglue"])]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [ids["r2-fiwit"]]
 
 
 def test_dead_letters_replay_by_vendor_in_the_query(client, redis_client):
@@ -143,7 +145,7 @@ def test_dead_letters_replay_all(client, redis_client):
     response = client.post("/api/dead-letters/replay", headers=ADMIN)
     assert response.get_json()["replayed"] == 3
     assert {delivery_id for _task, delivery_id in queued_messages(redis_client)} == set(ids.values())
-    assert redis_client.zcard(DEAD) == 0
+    assert redis_client.zcard(DEAD_LETTERS) == 0
 
 
 def test_a_malformed_replay_filter_replays_nothing(client, redis_client):
@@ -154,4 +156,4 @@ def test_a_malformed_replay_filter_replays_nothing(client, redis_client):
         assert response.status_code == 400
     response = client.post("/api/dead-letters/replay", json={"rout": "r1"}, headers=ADMIN)
     assert response.status_code == 422
-    assert redis_client.zcard(DEAD) == 3 and queued_messages(redis_client) == []
+    assert redis_client.zcard(DEAD_LETTERS) == 3 and queued_messages(redis_client) == []

@@ -1,7 +1,7 @@
 """The app factory, JSON errors, /healthz and /readyz."""
 from app import create_app
 from handlers.web.health import RULES_NOT_USABLE
-from tests.test_readyz import admin_rule_problems
+from tests.admin_helpers import admin_rule_problems
 
 
 def test_healthz(client):

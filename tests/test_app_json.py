@@ -4,18 +4,14 @@ import pathlib
 import sys
 
 from handlers.rules import VARIABLE
+from tests.web_process import procfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def procfile_processes():
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    return {line.split(":", 1)[0] for line in lines if line.strip() and not line.startswith("#")}
-
-
 def test_app_json_declares_every_procfile_process():
     manifest = json.loads((ROOT / "app.json").read_text())
-    assert set(manifest["formation"]) == procfile_processes()
+    assert set(manifest["formation"]) == set(procfile())
     assert manifest["formation"]["scheduler"]["quantity"] == 1
 
 

@@ -14,12 +14,10 @@ import os
 import pytest
 
 from handlers.store.events import EVENTS_INDEX, event_key
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
-from tests.test_crash_worker import start_worker_process  # noqa: F401
 
 BURST_EVENTS = int(os.environ.get("BURST_EVENTS", "200"))
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 ROUTES = """
 sources:
   foxoms: {type: foxoms, tokens: ["burst-token"], events: [bookingCreated]}
@@ -39,7 +37,7 @@ routes:
 
 @pytest.mark.slow
 @pytest.mark.timeout(BURST_EVENTS * 2 + 120)
-def test_burst_arrives_complete_without_429(make_app, redis_client, foxoms_sim, start_worker_process, routes_file):  # noqa: F811
+def test_burst_arrives_complete_without_429(make_app, redis_client, foxoms_sim, start_worker_process, routes_file):
     app = make_app(ROUTES)
     client = app.test_client()
     event_ids = []

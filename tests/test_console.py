@@ -8,9 +8,11 @@ import pytest
 from handlers.delivery.ratelimit import cooldown_key, window_key
 from handlers.store.deliveries import get_delivery, update_delivery
 from handlers.store.events import get_event
-from tests.admin_helpers import DEAD, RETRIES, make_delivery, make_event, queued_messages
-from tests.conftest import HOOK_ROUTES, MINIMAL_ROUTES
+from handlers.store.keys import DEAD_LETTERS, RETRIES
+from handlers.task_names import DELIVER
+from tests.admin_helpers import make_delivery, make_event, queued_messages
 from tests.console_helpers import ADMIN_TOKEN, csrf, csrf_from, login
+from tests.helpers import HOOK_ROUTES, MINIMAL_ROUTES
 
 PAGES = ["/console/", "/console/events", "/console/events/evt_x", "/console/dead-letters",
          "/console/dead-letters/replay", "/console/routes", "/console/vendors", "/console/nowhere"]
@@ -155,7 +157,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(logged_in,
         response = logged_in.post(path.format(**names), data=data)
         assert response.status_code == 400 and "CSRF" in html(response)
     assert get_delivery(redis_client, dead)["status"] == "dead"
-    assert redis_client.zscore(DEAD, dead) is not None
+    assert redis_client.zscore(DEAD_LETTERS, dead) is not None
     assert get_event(redis_client, event_id)["status"] == "failed"
     assert queued_messages(redis_client) == []
 
@@ -294,7 +296,7 @@ def test_dead_letters_replay_all_asks_first_with_the_count(logged_in, redis_clie
     assert "Replayed 1 dead letter." in html(done)
     assert get_delivery(redis_client, first)["status"] == "pending"
     assert get_delivery(redis_client, other)["status"] == "dead"
-    assert queued_messages(redis_client) == [("delivery.deliver", first)]
+    assert queued_messages(redis_client) == [(DELIVER, first)]
 
 
 def test_routes_page_and_explain(make_app):

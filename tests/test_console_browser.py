@@ -22,8 +22,8 @@ import requests
 from handlers.redis_client import client_from_url
 from tests.console_helpers import ADMIN_TOKEN
 from tests.drill_helpers import REPO, Processes
-from tests.helpers import wait_for
-from tests.test_procfile import free_port, procfile, web_ready
+from tests.helpers import free_port, wait_for
+from tests.web_process import procfile, web_ready
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,48 +1,19 @@
 """The console end to end in process: an event posted through the real hook path, routed
 and delivered by a real Celery worker to a loopback endpoint, found by record id, shown
 with its attempt, and counted in the per-minute counters the overview charts read."""
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from handlers.store.events import get_event
 from handlers.store.stats import STATS_TTL_SECONDS, deliveries_stats_key, events_stats_key, minute_of
-from tests.conftest import HOOK_ROUTES
 from tests.console_helpers import login
-from tests.helpers import wait_for
+from tests.helpers import HOOK_ROUTES, wait_for
 
 
 @pytest.fixture
-def endpoint():
-    """A loopback HTTP server answering 200 {"ok": true}; keeps every JSON body."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def app(make_app, endpoint):
-    return make_app(HOOK_ROUTES.format(url=endpoint[0]), SECRET_KEY="console-test-secret", HTTP_ALLOW_PRIVATE=True)
+def app(make_app, http_sim):
+    return make_app(HOOK_ROUTES.format(url=http_sim.origin + "/hook"), SECRET_KEY="console-test-secret", HTTP_ALLOW_PRIVATE=True)
 
 
 def counters(redis_client, key_for, minutes):
@@ -55,7 +26,7 @@ def counters(redis_client, key_for, minutes):
     return total
 
 
-def test_a_real_delivery_is_found_by_record_id_shown_and_counted(client, celery_worker, redis_client, endpoint):
+def test_a_real_delivery_is_found_by_record_id_shown_and_counted(client, celery_worker, redis_client, http_sim):
     first_minute = minute_of(time.time())
     answer = client.post("/hooks/foxoms/bookingCreated", json={"data": {"id": 933894, "name": "Gala"}},
                          headers={"X-Hook-Token": "foxoms-test-token"})
@@ -63,7 +34,7 @@ def test_a_real_delivery_is_found_by_record_id_shown_and_counted(client, celery_
     event_id = answer.get_json()["event_id"]
     wait_for(lambda: (get_event(redis_client, event_id) or {}).get("status") == "completed",
              timeout=30, message="the event to complete")
-    assert endpoint[1] == [{"id": 933894, "name": "Gala"}]
+    assert [request.json for request in http_sim.requests] == [{"id": 933894, "name": "Gala"}]
     minutes = range(first_minute, minute_of(time.time()) + 1)
     assert counters(redis_client, deliveries_stats_key, minutes) == {"http:succeeded": 1}
     assert counters(redis_client, events_stats_key, minutes) == {"routed": 1, "completed": 1}

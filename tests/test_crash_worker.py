@@ -3,53 +3,16 @@
 Workers are real `celery worker` subprocesses (solo pool, one slot each) on the test
 Redis; the FoxOMS simulator answers on loopback with its 1 request/second limit.
 """
-import os
 import signal
-import subprocess
-import sys
 import time
-
-import pytest
 
 from handlers.delivery import leases
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER, SWEEP
 from tests.helpers import wait_for
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOKING = {"module": "booking", "fields": {"name": "Crash test"}}
-
-
-@pytest.fixture
-def start_worker_process(redis_url, routes_file, tmp_path, foxoms_sim):  # noqa: F811
-    """start(**env) -> a `celery worker` subprocess, ready to consume; all are killed after the test."""
-    processes = []
-    rules = routes_file()
-
-    def start(**env):
-        log_path = tmp_path / f"worker{len(processes)}.log"
-        environ = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=rules, FOXOMS_BASE_URL=foxoms_sim.url,
-                       FOXOMS_API_TOKEN=foxoms_sim.token, PYTHONUNBUFFERED="1")
-        environ.update({name: str(value) for name, value in env.items()})
-        command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool", "solo",
-                   "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "--hostname", f"crash{len(processes)}-{os.getpid()}@%h", "--loglevel", "INFO"]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        wait_for(lambda: process.poll() is not None or b"ready." in log_path.read_bytes(), timeout=20,
-                 message="the worker to be ready")
-        assert process.poll() is None, log_path.read_text()
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
 
 
 def queue_deliveries(app, count, call="foxoms.create", args=BOOKING):
@@ -63,7 +26,7 @@ def queue_deliveries(app, count, call="foxoms.create", args=BOOKING):
         create_delivery(redis_client, record)
         ids.append(record["id"])
     for delivery_id in ids:
-        app.extensions["celery"].send_task("delivery.deliver", args=[delivery_id])
+        app.extensions["celery"].send_task(DELIVER, args=[delivery_id])
     return event_id, ids
 
 
@@ -71,7 +34,7 @@ def all_succeeded(redis_client, ids):
     return all((get_delivery(redis_client, i) or {}).get("status") == "succeeded" for i in ids)
 
 
-def test_two_workers_together_stay_under_one_request_per_second(app, redis_client, foxoms_sim, start_worker_process):  # noqa: F811
+def test_two_workers_together_stay_under_one_request_per_second(app, redis_client, foxoms_sim, start_worker_process):
     start_worker_process()
     start_worker_process()
     event_id, ids = queue_deliveries(app, 8)
@@ -83,7 +46,7 @@ def test_two_workers_together_stay_under_one_request_per_second(app, redis_clien
     assert get_event(redis_client, event_id)["status"] == "completed"
 
 
-def test_a_worker_killed_mid_request_loses_nothing(app, redis_client, foxoms_sim, start_worker_process):  # noqa: F811
+def test_a_worker_killed_mid_request_loses_nothing(app, redis_client, foxoms_sim, start_worker_process):
     lease = 3
     doomed = start_worker_process(DELIVERY_LEASE_SECONDS=lease)
     foxoms_sim.slow(5)
@@ -95,13 +58,13 @@ def test_a_worker_killed_mid_request_loses_nothing(app, redis_client, foxoms_sim
     assert get_delivery(redis_client, delivery_id)["status"] == "pending"
     start_worker_process(DELIVERY_LEASE_SECONDS=lease)
     wait_for(lambda: redis_client.zscore(leases.INFLIGHT, delivery_id) < time.time(), message="the lease to run out")
-    app.extensions["celery"].send_task("maintenance.sweep")
+    app.extensions["celery"].send_task(SWEEP)
     wait_for(lambda: all_succeeded(redis_client, [delivery_id]), timeout=20, message="the delivery")
     assert len(foxoms_sim.requests) == 2  # at least once: the killed attempt may have reached the vendor
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["succeeded"]
 
 
-def test_a_worker_killed_while_holding_a_retry_countdown_loses_nothing(app, redis_client, foxoms_sim, start_worker_process):  # noqa: F811
+def test_a_worker_killed_while_holding_a_retry_countdown_loses_nothing(app, redis_client, foxoms_sim, start_worker_process):
     lease = 3
     doomed = start_worker_process(DELIVERY_LEASE_SECONDS=lease, RETRY_SCHEDULE="4")
     foxoms_sim.fail_next(status=503)
@@ -117,6 +80,6 @@ def test_a_worker_killed_while_holding_a_retry_countdown_loses_nothing(app, redi
     wait_for(lambda: redis_client.zscore(leases.INFLIGHT, delivery_id) < time.time(), timeout=15,
              message="the countdown's lease to run out")
     assert get_delivery(redis_client, delivery_id)["status"] == "retrying"
-    app.extensions["celery"].send_task("maintenance.sweep")
+    app.extensions["celery"].send_task(SWEEP)
     wait_for(lambda: all_succeeded(redis_client, [delivery_id]), timeout=20, message="the delivery")
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["retrying", "succeeded"]

@@ -12,14 +12,14 @@ from handlers.delivery.requeue import requeue_due
 from handlers.delivery.wiring import deliver_sender
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
 BOOKING = {"module": "booking", "fields": {"name": "Delivery test"}}
 
 
 @pytest.fixture
-def engine_app(make_app, foxoms_sim):  # noqa: F811
+def engine_app(make_app, foxoms_sim):
     def build(**config):
         settings = dict(FOXOMS_BASE_URL=foxoms_sim.url, FOXOMS_API_TOKEN=foxoms_sim.token,
                         RETRY_SCHEDULE="0.2,0.2", HTTP_ALLOW_PRIVATE=True)
@@ -44,7 +44,7 @@ def queue_delivery(app, call="foxoms.create", args=BOOKING, action="a1", event_i
         set_event_status(redis_client, event_id, "routed")
     record = delivery_record(event_id, "route", action, call, args)
     assert create_delivery(redis_client, record)
-    app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+    app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
     return record["id"]
 
 
@@ -57,7 +57,7 @@ def counter(vendor, outcome):
     return metrics.DELIVERIES.labels(vendor, outcome)._value.get()
 
 
-def test_a_2xx_succeeds_and_the_attempt_is_recorded(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_2xx_succeeds_and_the_attempt_is_recorded(engine_app, redis_client, foxoms_sim):
     app = engine_app()
     before = counter("foxoms", "succeeded")
     with running_worker(app):
@@ -74,7 +74,7 @@ def test_a_2xx_succeeds_and_the_attempt_is_recorded(engine_app, redis_client, fo
     assert counter("foxoms", "succeeded") == before + 1
 
 
-def test_a_5xx_is_retried_then_succeeds(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_5xx_is_retried_then_succeeds(engine_app, redis_client, foxoms_sim):
     app = engine_app()
     foxoms_sim.fail_next(status=503)
     with running_worker(app):
@@ -86,7 +86,7 @@ def test_a_5xx_is_retried_then_succeeds(engine_app, redis_client, foxoms_sim):  
     assert delivery["attempts"] == 2
 
 
-def test_a_4xx_is_dead_at_once(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_4xx_is_dead_at_once(engine_app, redis_client, foxoms_sim):
     app = engine_app()
     foxoms_sim.fail_next(status=422, times=5)
     with running_worker(app):
@@ -99,7 +99,7 @@ def test_a_4xx_is_dead_at_once(engine_app, redis_client, foxoms_sim):  # noqa: F
     assert len(foxoms_sim.requests) == 1
 
 
-def test_the_schedule_used_up_means_dead(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_the_schedule_used_up_means_dead(engine_app, redis_client, foxoms_sim):
     app = engine_app()
     foxoms_sim.fail_next(status=500, times=10)
     with running_worker(app):
@@ -109,7 +109,7 @@ def test_the_schedule_used_up_means_dead(engine_app, redis_client, foxoms_sim): 
     assert delivery["attempts"] == 3 and len(foxoms_sim.requests) == 3
 
 
-def test_retry_after_is_honoured(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_retry_after_is_honoured(engine_app, redis_client, foxoms_sim):
     app = engine_app()
     foxoms_sim.rate_limit_next(retry_after=2)
     with running_worker(app):
@@ -124,7 +124,7 @@ def test_retry_after_is_honoured(engine_app, redis_client, foxoms_sim):  # noqa:
     assert parse(attempts[1]["started_at"]) - parse(attempts[0]["started_at"]) >= 2.0
 
 
-def test_a_retry_an_hour_away_waits_in_redis_not_in_celery(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_retry_an_hour_away_waits_in_redis_not_in_celery(engine_app, redis_client, foxoms_sim):
     app = engine_app(RETRY_SCHEDULE="3600")
     foxoms_sim.fail_next(status=503)
     with running_worker(app):
@@ -144,7 +144,7 @@ def test_a_retry_an_hour_away_waits_in_redis_not_in_celery(engine_app, redis_cli
     assert len(foxoms_sim.requests) == 2
 
 
-def test_waiting_for_the_rate_limit_is_not_an_attempt(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_waiting_for_the_rate_limit_is_not_an_attempt(engine_app, redis_client, foxoms_sim):
     app = engine_app(RATE_LIMIT_MAX_WAIT_SECONDS="0.2")
     VendorLimits(redis_client, app.config, 0).cool_down("foxoms", 1.5)
     before = counter("foxoms", "rate_limited")
@@ -155,7 +155,7 @@ def test_waiting_for_the_rate_limit_is_not_an_attempt(engine_app, redis_client, 
     assert counter("foxoms", "rate_limited") > before
 
 
-def test_a_dead_letter_replayed_after_the_vendor_recovers_succeeds_once(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_dead_letter_replayed_after_the_vendor_recovers_succeeds_once(engine_app, redis_client, foxoms_sim):
     from handlers.delivery.replay import replay_delivery
 
     app = engine_app(RETRY_SCHEDULE="0.1")
@@ -180,7 +180,7 @@ def test_an_unknown_call_is_dead_at_once(engine_app, redis_client):
     assert delivery["attempts"] == 1 and "nosuch.vendor_call" in delivery["last_error"]
 
 
-def test_a_replayed_delivery_starts_the_retry_schedule_again(engine_app, redis_client, foxoms_sim):  # noqa: F811
+def test_a_replayed_delivery_starts_the_retry_schedule_again(engine_app, redis_client, foxoms_sim):
     """Before: a replay kept its place in the schedule, so a dead letter that used the whole
     schedule was dead again after one failure (and one that died early waited the later delays)."""
     from handlers.delivery.replay import replay_delivery

@@ -5,8 +5,8 @@ from celery.contrib.testing.worker import start_worker
 
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
-from tests.simulators.plugin import foxtag_sim  # noqa: F401
 
 
 def records(count, invalid=()):
@@ -20,14 +20,14 @@ def run_delivery(app, redis_client, args, on_start=lambda: None):
     record = delivery_record(event_id, "route", "upsert", "foxtag.upsert", args)
     create_delivery(redis_client, record)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
         on_start()
         wait_for(lambda: get_delivery(redis_client, record["id"])["status"] == "succeeded", timeout=20,
                  message="the delivery")
     return get_delivery(redis_client, record["id"])
 
 
-def test_record_failures_are_stored_and_not_retried(make_app, redis_client, foxtag_sim):  # noqa: F811
+def test_record_failures_are_stored_and_not_retried(make_app, redis_client, foxtag_sim):
     app = make_app(FOXTAG_BASE_URL=foxtag_sim.url, FOXTAG_API_KEY=foxtag_sim.api_key)
     delivery = run_delivery(app, redis_client, {"resource": "customers", "records": records(150, invalid={4, 120})})
     assert [failure["index"] for failure in delivery["record_failures"]] == [4, 120]
@@ -35,7 +35,7 @@ def test_record_failures_are_stored_and_not_retried(make_app, redis_client, foxt
     assert get_event(redis_client, delivery["event_id"])["status"] == "completed"
 
 
-def test_a_retry_sends_only_the_batches_not_yet_accepted(make_app, redis_client, foxtag_sim):  # noqa: F811
+def test_a_retry_sends_only_the_batches_not_yet_accepted(make_app, redis_client, foxtag_sim):
     """The vendor limits the second batch (429): the retry starts at record 100."""
     app = make_app(FOXTAG_BASE_URL=foxtag_sim.url, FOXTAG_API_KEY=foxtag_sim.api_key, RETRY_SCHEDULE="0.2")
     foxtag_sim.set_rate_limit((1, 60.0))

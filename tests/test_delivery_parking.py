@@ -21,9 +21,9 @@ from handlers.delivery.dispatch import release_due
 from handlers.delivery.ratelimit import VendorLimits, cooldown_key, reservations_key, vendor_lane
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from tests.helpers import wait_for
-from tests.simulators.plugin import fiwit_sim, foxoms_sim  # noqa: F401
-from tests.test_procfile import procfile
+from tests.web_process import procfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARKED = 6
@@ -31,7 +31,7 @@ LANE = vendor_lane("foxoms")
 
 
 @pytest.fixture
-def procfile_worker(redis_url, routes_file, tmp_path, foxoms_sim, fiwit_sim):  # noqa: F811
+def procfile_worker(redis_url, routes_file, tmp_path, foxoms_sim, fiwit_sim):
     """start() -> the Procfile's worker process on the test Redis and the simulators; killed after."""
     started = []
     metrics_dir = tmp_path / "prometheus"
@@ -86,7 +86,7 @@ def counted(metrics_dir, vendor, outcome):
 
 
 def test_parked_foxoms_deliveries_do_not_hold_up_fiwit_and_leave_in_due_order(
-        app, redis_client, foxoms_sim, fiwit_sim, procfile_worker):  # noqa: F811
+        app, redis_client, foxoms_sim, fiwit_sim, procfile_worker):
     foxoms_sim.set_rate_limit((1, 1.0))
     VendorLimits(redis_client, app.config, 0).cool_down("foxoms", 120)  # no FoxOMS slot frees during the test
     worker = procfile_worker()
@@ -95,11 +95,11 @@ def test_parked_foxoms_deliveries_do_not_hold_up_fiwit_and_leave_in_due_order(
     foxoms_ids = [new_delivery(redis_client, event_id, f"f{n}", "foxoms.create",
                                {"module": "booking", "fields": {"name": f"parked {n}"}}) for n in range(PARKED)]
     for delivery_id in reversed(foxoms_ids):  # queued in reverse: the lane orders by due time, not arrival
-        celery_app.send_task("delivery.deliver", args=[delivery_id])
+        celery_app.send_task(DELIVER, args=[delivery_id])
     wait_for(lambda: len(parking.parked(redis_client, LANE)) == PARKED, timeout=20, message="FoxOMS parked")
 
     fiwit_id = new_delivery(redis_client, event_id, "t", "fiwit.create_ticket", {"fields": {"name": "goes first"}})
-    celery_app.send_task("delivery.deliver", args=[fiwit_id])
+    celery_app.send_task(DELIVER, args=[fiwit_id])
     wait_for(lambda: get_delivery(redis_client, fiwit_id)["status"] == "succeeded", timeout=20, message="the Fiwit delivery")
 
     assert foxoms_sim.requests == []  # Fiwit was attempted while every FoxOMS delivery waited

@@ -9,6 +9,7 @@ from handlers.delivery.replay import ReplayRefused, replay_delivery
 from handlers.store.deliveries import append_attempt, create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.deliveries import update_delivery
 from handlers.store.events import event_record, get_event, save_event, set_event_status
+from handlers.task_names import DELIVER
 
 
 def dead_delivery(redis_client):
@@ -31,7 +32,7 @@ def test_replay_resets_and_queues_keeping_history_and_state(app, redis_client):
     assert redis_client.zscore(leases.DEAD, delivery_id) is None
     assert get_event(redis_client, "evt_p")["status"] == "routed"
     message = json.loads(redis_client.lindex("celery", 0))
-    assert message["headers"]["task"] == "delivery.deliver"
+    assert message["headers"]["task"] == DELIVER
     assert message["headers"]["argsrepr"] == repr([delivery_id, redis_client.get(leases.token_key(delivery_id))])
 
 

@@ -14,9 +14,9 @@ import requests
 from handlers.redis_health import SAMPLE_SECONDS
 from handlers.store.events import event_key
 from tests.drill_helpers import HOOK_TOKEN, REPO, Processes, Sender
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 from tests.redis_server import OwnRedis
-from tests.test_procfile import free_port, procfile, web_ready
+from tests.web_process import procfile, web_ready
 
 pytestmark = pytest.mark.slow
 

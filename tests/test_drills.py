@@ -24,9 +24,8 @@ from tests.drill_helpers import (
     procfile_pool, twice_or_more,
 )
 from tests.helpers import wait_for
-from tests.simulators.plugin import http_sim  # noqa: F401
-from tests.test_hooks_status import ROUTES as PROPERTY_ROUTES
-from tests.test_inbound_property import CONTENT_TYPES, PATHS, TOKENS, bodies, header_text, headers, send_and_check
+from tests import hooks_helpers
+from tests.inbound_property_helpers import CONTENT_TYPES, PATHS, TOKENS, bodies, header_text, headers, send_and_check
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +72,7 @@ LEASE_SECONDS = 5
 
 
 @pytest.mark.timeout(240)
-def test_kill_9_during_a_burst_loses_nothing(make_app, redis_url, redis_client, http_sim, routes_file, processes):  # noqa: F811
+def test_kill_9_during_a_burst_loses_nothing(make_app, redis_url, redis_client, http_sim, routes_file, processes):
     routes = drill_routes(http_sim.origin + "/hook")
     app = make_app(routes)
     group = processes(REDIS_URL=redis_url, ROUTES_FILE=routes_file(routes, name="worker-routes.yaml"),
@@ -132,7 +131,7 @@ def stoppable_redis(tmp_path):
 
 
 @pytest.mark.timeout(240)
-def test_redis_down_for_10_s_answers_503_and_loses_nothing(make_app, stoppable_redis, http_sim, routes_file, processes):  # noqa: F811
+def test_redis_down_for_10_s_answers_503_and_loses_nothing(make_app, stoppable_redis, http_sim, routes_file, processes):
     routes = drill_routes(http_sim.origin + "/hook")
     url = stoppable_redis.url
     app = make_app(routes, REDIS_URL=url)
@@ -227,7 +226,7 @@ def schedule_problems(attempts):
 
 
 @pytest.mark.timeout(240)
-def test_vendor_503_for_30_s_then_everything_is_delivered_on_schedule(make_app, redis_url, redis_client, http_sim, routes_file, processes):  # noqa: F811
+def test_vendor_503_for_30_s_then_everything_is_delivered_on_schedule(make_app, redis_url, redis_client, http_sim, routes_file, processes):
     routes = drill_routes(http_sim.origin + "/hook")
     app = make_app(routes)
     retry_schedule = ",".join(str(delay) for delay in SCHEDULE)
@@ -277,7 +276,7 @@ RANDOM_REQUESTS = 10_000
 
 @pytest.mark.timeout(600)
 def test_10000_random_requests_never_5xx(make_app, redis_client):
-    app = make_app(PROPERTY_ROUTES)
+    app = make_app(hooks_helpers.ROUTES)
     client = app.test_client()
     statuses = Counter()
 

@@ -5,7 +5,7 @@ import pytest
 
 from handlers.cli.send import request_for
 from handlers.routing.explain import explain, stored_payload
-from tests.test_routes_shipped import ROOT, shipped_app  # noqa: F401
+from tests.shipped_helpers import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*__*.json"))
 
@@ -16,7 +16,7 @@ def source_and_event(path):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.name)
-def test_example_is_accepted_by_its_source(shipped_app, path):  # noqa: F811
+def test_example_is_accepted_by_its_source(shipped_app, path):
     source, event = source_and_event(path)
     rules = shipped_app.extensions["rules"]
     body = path.read_bytes()
@@ -25,7 +25,7 @@ def test_example_is_accepted_by_its_source(shipped_app, path):  # noqa: F811
     assert answer.status_code == 202, answer.get_json()
 
 
-def test_every_shipped_route_has_exactly_one_example(shipped_app):  # noqa: F811
+def test_every_shipped_route_has_exactly_one_example(shipped_app):
     rules = shipped_app.extensions["rules"]
     matched = []
     for path in EXAMPLES:

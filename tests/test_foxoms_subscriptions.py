@@ -7,9 +7,8 @@ import pytest
 
 from handlers.inbound import foxoms_subscriptions as subs
 from handlers.inbound.foxoms_subscriptions import MAX_429_RETRIES, Pacing, plan_sync, target_url
-from handlers.vendors.base import VendorRateLimited
+from handlers.vendors.errors import VendorRateLimited
 from handlers.vendors.foxoms import FoxOMSClient
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
 BASE = "http://hooks.test"
 OURS_NEW = f"{BASE}/hooks/foxoms/bookingCreated?token=fox-token-new"

@@ -9,15 +9,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from handlers.store.events import EVENTS_INDEX, get_event
-from tests.test_hooks_status import FOX, PLAIN, ROUTES
+from tests.hooks_helpers import FOX, PLAIN
 
 CONTRACT = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # the rule as docs/inbound.md words it
 INCOMING_SOURCES = {"plain": PLAIN, "new-customer": None, "retired": None}
-
-
-@pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
 
 
 @pytest.mark.parametrize("name", ["bookingCreated", "x", "a" * 100, "booking.created-v2_x", "0"])

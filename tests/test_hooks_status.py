@@ -1,78 +1,21 @@
 """One test per row of the status table of docs/inbound.md (and nothing stored unless 202)."""
-import base64
 import json
-import pathlib
-import time
 
 import pytest
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 
 from handlers.inbound.enqueue import decode_task_message
-from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, event_key, get_event
-
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-SECRET_BYTES = b"new-customer-signing-key-32bytes"
-SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
-OLD_SECRET_BYTES = b"the-previous-signing-key-32bytes"
-
-ROUTES = f"""
-sources:
-  foxoms:
-    type: foxoms
-    tokens: ["fox-token-new", "fox-token-old"]
-    events: [bookingCreated, bookingUpdated, contactCreated]
-  new-customer:
-    type: incoming
-    tokens: ["nc-token"]
-    signing_secret: "{SECRET}"
-    event_field: type
-    fields:
-      name: {{type: string, required: true}}
-      email: {{type: email}}
-      seats: {{type: integer, min: 1}}
-      tags: {{type: list, of: string}}
-  plain:
-    type: incoming
-    tokens: ["plain-token"]
-  retired:
-    type: incoming
-    tokens: ["retired-token"]
-    disabled: true
-routes: []
-"""
-
-FOX = {"Authorization": "Bearer fox-token-new", "Content-Type": "application/json"}
-PLAIN = {"X-Hook-Token": "plain-token", "Content-Type": "application/json"}
+from handlers.task_names import ROUTE_EVENT
+from tests.hooks_helpers import FIXTURES, FOX, PLAIN, ROUTES, signed_headers
 
 
 def fixture_bytes(name):
     return (FIXTURES / name).read_bytes()
 
 
-def signed_headers(body, key=SECRET_BYTES, msg_id="msg_1", timestamp=None, token="nc-token"):
-    timestamp = str(int(time.time()) if timestamp is None else timestamp)
-    return {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": sign(key, msg_id, timestamp, body),
-    }
-
-
 def queued(redis_client):
     return [decode_task_message(text) for text in redis_client.lrange("celery", 0, -1)]
-
-
-@pytest.fixture
-def hooks_app(make_app):
-    return make_app(ROUTES)
-
-
-@pytest.fixture
-def hooks(hooks_app):
-    return hooks_app.test_client()
 
 
 def assert_error(response, status, code=None):
@@ -100,7 +43,7 @@ def test_202_stores_the_event_and_queues_its_routing(hooks, redis_client):
     assert event["payload"] == json.loads(body)["data"][0]
     assert event["received_at"].endswith("Z")
     assert redis_client.zscore(EVENTS_INDEX, answer["event_id"]) is not None
-    assert queued(redis_client) == [("routing.route_event", [answer["event_id"]], {})]
+    assert queued(redis_client) == [(ROUTE_EVENT, [answer["event_id"]], {})]
 
 
 def test_202_duplicate_answers_the_first_id_and_queues_nothing(hooks, redis_client):

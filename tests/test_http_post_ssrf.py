@@ -21,14 +21,15 @@ from celery.contrib.testing.worker import start_worker
 from pytest_httpserver import HTTPServer
 
 from handlers.actions import ActionContext, load_all
+from handlers.sandbox.receiver import ReceiverSimulator
 from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
 from handlers.store.events import event_record, new_event_id, save_event, set_event_status
+from handlers.task_names import DELIVER
 from handlers.vendors.address_guard import refused_address
-from handlers.vendors.base import PreparedRequest, VendorConnectionError, VendorRejected, VendorUnavailable
+from handlers.vendors.errors import VendorConnectionError, VendorRejected, VendorUnavailable
 from handlers.vendors.http_post import WebhookClient
+from handlers.vendors.request import PreparedRequest
 from tests.helpers import wait_for
-from tests.simulators.plugin import http_sim  # noqa: F401
-from handlers.sandbox.receiver import ReceiverSimulator
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()
@@ -163,7 +164,7 @@ def test_a_refused_delivery_is_dead_at_once_and_stores_nothing_of_the_internal_a
                              {"url": f"http://127.0.0.1:{internal.port}\\@1.1.1.1/x", "json": {"a": 1}})
     create_delivery(redis_client, record)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("delivery.deliver", args=[record["id"]])
+        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
         wait_for(lambda: get_delivery(redis_client, record["id"])["status"] in ("dead", "succeeded"), timeout=15,
                  message="the delivery ends")
     delivery = get_delivery(redis_client, record["id"])
@@ -185,7 +186,7 @@ def test_rebinding_name_is_connected_at_its_checked_address_never_at_loopback(in
     assert internal.requests == []
 
 
-def test_with_private_addresses_allowed_the_connection_is_still_pinned(http_sim, dns, connections):  # noqa: F811
+def test_with_private_addresses_allowed_the_connection_is_still_pinned(http_sim, dns, connections):
     with ReceiverSimulator(host="127.0.0.2", port=http_sim.port) as elsewhere:
         dns.answer("pinned.example", "127.0.0.1", "127.0.0.2")
         result = post(f"http://pinned.example:{http_sim.port}/hook", ALLOWED)
@@ -235,7 +236,7 @@ def test_a_name_on_a_translated_private_address_is_refused(connections, dns, add
 # --- redirects are answers, never followed
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_redirect_to_the_internal_service_is_not_followed(http_sim, internal, status):  # noqa: F811
+def test_redirect_to_the_internal_service_is_not_followed(http_sim, internal, status):
     http_sim.fail_next(status=status, headers={"Location": internal.origin + "/x"})
     with pytest.raises(VendorRejected, match="redirect"):
         post(http_sim.url, ALLOWED)

@@ -11,7 +11,7 @@ from kombu import Exchange, Queue
 from kombu.utils.json import loads
 
 from handlers.inbound.enqueue import UnsupportedCelerySettings
-from handlers.inbound.store import ROUTE_TASK_NAME
+from handlers.task_names import ROUTE_EVENT as ROUTE_TASK_NAME
 from tasks import celery_settings
 
 

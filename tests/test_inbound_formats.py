@@ -18,6 +18,7 @@ from handlers.inbound.errors import PayloadTooLarge
 from handlers.inbound.payload import MAX_BATCH_EVENTS
 from handlers.signing import signature as sign
 from handlers.store.events import EVENTS_INDEX, get_event
+from tests.admin_helpers import ADMIN
 from tests.web_process import WebProcess
 
 SECRET_BYTES = b"formats-signing-key-of-32-bytes!"
@@ -70,8 +71,8 @@ MAX_BODY_BYTES = 1048576  # the default
 
 
 @pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
+def hook_routes():
+    return ROUTES
 
 
 def stored(redis_client, response):
@@ -483,7 +484,7 @@ def test_routes_explain_reads_its_file_as_strict_json(make_app, tmp_path):
 
 def test_explain_api_shows_the_options(make_app):
     response = make_app(ROUTES).test_client().post(
-        "/api/routes/explain", headers={"Authorization": "Bearer admin-test-token"},
+        "/api/routes/explain", headers=ADMIN,
         json={"source": "batcher", "event": "received", "payload": {"name": "A"}})
     assert response.get_json()["source"] == {"name": "batcher", "formats": ["json"], "lenient_types": False,
                                              "batch": True}

@@ -5,7 +5,7 @@ import pytest
 from handlers.embedded_redis import EmbeddedRedis
 from handlers.redis_client import client_from_url
 from handlers.store.events import EVENTS_INDEX
-from tests.test_hooks_status import PLAIN, ROUTES
+from tests.hooks_helpers import PLAIN, ROUTES
 
 
 @pytest.fixture

@@ -6,16 +6,11 @@ import pytest
 from handlers.store.events import get_event
 from schemas.foxoms import FAMILIES, family_of, schema_for_event
 from schemas.incoming import build_schema
-from tests.test_hooks_status import FIXTURES, FOX, PLAIN, ROUTES, signed_headers
+from tests.hooks_helpers import FIXTURES, FOX, PLAIN, signed_headers
 
 GOOD_FIXTURES = sorted(
     p.name for p in (FIXTURES / "foxoms").glob("*.json") if "wrong" not in p.name and "missing" not in p.name
 )
-
-
-@pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
 
 
 @pytest.mark.parametrize("name", GOOD_FIXTURES)

@@ -12,6 +12,7 @@ from handlers.inbound.enqueue import decode_task_message
 from handlers.inbound.store import InboundStore, StoreUnavailable
 from handlers.store.events import EVENTS_INDEX, get_event
 from handlers.store.keys import key
+from handlers.task_names import PROBE_WRITE, ROUTE_EVENT
 from tests.helpers import wait_for
 
 
@@ -29,7 +30,7 @@ def event(event_id="evt_test", payload=None):
 def test_worker_runs_a_message_pushed_by_the_lua_script(app, redis_client, celery_worker):
     token = uuid.uuid4().hex
     event_id, duplicate = app.extensions["inbound_store"].store_event(
-        event(), key("dedupe", "plain", token), task=("probe.write", [token, "written-by-worker"]),
+        event(), key("dedupe", "plain", token), task=(PROBE_WRITE, [token, "written-by-worker"]),
     )
     assert (event_id, duplicate) == ("evt_test", False)
     value = wait_for(lambda: redis_client.get(key("probe", token)), timeout=20, message="probe.write to run")
@@ -45,7 +46,7 @@ def test_store_writes_everything_in_one_call(app, redis_client):
     assert redis_client.get(dedupe) == "evt_test"
     assert redis_client.zscore(EVENTS_INDEX, "evt_test") == pytest.approx(1_700_000_000.5)
     assert [decode_task_message(m) for m in redis_client.lrange("celery", 0, -1)] == [
-        ("routing.route_event", ["evt_test"], {})
+        (ROUTE_EVENT, ["evt_test"], {})
     ]
 
 

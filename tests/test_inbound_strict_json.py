@@ -7,6 +7,7 @@ import pytest
 
 from handlers.inbound.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS, check_depth
 from handlers.store.events import get_event
+from tests.admin_helpers import ADMIN
 from tests.web_process import WebProcess
 
 ROUTES = """
@@ -64,13 +65,8 @@ ACCEPTED = {
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(ROUTES)
-
-
-@pytest.fixture
-def hooks(app):
-    return app.test_client()
+def hook_routes():
+    return ROUTES
 
 
 def assert_invalid_json(response, redis_client):
@@ -96,13 +92,13 @@ def test_batch_element_refuses(hooks, redis_client, body):
 
 
 @pytest.mark.parametrize("body, value", ACCEPTED.values(), ids=ACCEPTED.keys())
-def test_accepted_edges_are_stored_and_served_as_valid_json(app, hooks, redis_client, body, value):
+def test_accepted_edges_are_stored_and_served_as_valid_json(hooks, redis_client, body, value):
     response = hooks.post("/hooks/incoming/plain", data=body, headers=HEADERS)
     assert response.status_code == 202, response.get_data(as_text=True)[:300]
     event_id = response.get_json()["event_id"]
     if value is not None:
         assert get_event(redis_client, event_id)["payload"]["v"] == value
-    served = hooks.get(f"/api/events/{event_id}", headers={"Authorization": "Bearer admin-test-token"})
+    served = hooks.get(f"/api/events/{event_id}", headers=ADMIN)
     assert served.status_code == 200
     text = served.get_data(as_text=True)
     json.loads(text, parse_constant=lambda name: pytest.fail(f"served {name}"))

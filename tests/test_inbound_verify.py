@@ -7,15 +7,10 @@ import pytest
 
 from handlers.signing import SecretError, secret_keys
 from handlers.signing import signature as sign
-from tests.test_hooks_status import OLD_SECRET_BYTES, ROUTES, SECRET, SECRET_BYTES, signed_headers
+from tests.hooks_helpers import OLD_SECRET_BYTES, ROUTES, SECRET, SECRET_BYTES, signed_headers
 
 BODY = b'{"type": "customer.created", "name": "Acme"}'
 URL = "/hooks/incoming/new-customer"
-
-
-@pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
 
 
 def post_foxoms(hooks, headers=None, query=""):

@@ -32,10 +32,10 @@ from handlers.inbound.verify import verify_signature
 from handlers.rules import RulesError, parse_rules
 from handlers.signing import SecretError, secret_key, signature
 from handlers.store.events import EVENTS_INDEX
-from handlers.vendors.base import VendorAuthError, VendorRejected
-from tests.helpers import wait_for
+from handlers.vendors.errors import VendorAuthError, VendorRejected
+from tests.helpers import free_port, wait_for
 from tests.simulators.support import context
-from tests.test_procfile import STOP_LIMIT_SECONDS, free_port, procfile, web_ready
+from tests.web_process import STOP_LIMIT_SECONDS, procfile, web_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_KEY, OLD_KEY = b"interop-current-signing-key-32b!", b"interop-previous-signing-key-32b"
@@ -110,8 +110,8 @@ def web(redis_url, tmp_path_factory):
 
 
 @pytest.fixture
-def hooks(make_app):
-    return make_app(ROUTES).test_client()
+def hook_routes():
+    return ROUTES
 
 
 def post(web, source, headers, body=BODY, **kwargs):

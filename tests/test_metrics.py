@@ -3,7 +3,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from handlers.metrics import DELIVERIES
 from handlers.store.codec import now
-from tests.admin_helpers import RETRIES, make_delivery, make_event
+from handlers.store.keys import RETRIES
+from handlers.task_names import PROBE_WRITE
+from tests.admin_helpers import ADMIN, make_delivery, make_event
 
 
 def scrape(client, **kwargs):
@@ -33,7 +35,7 @@ def test_gauges_are_read_from_redis_at_scrape_time(app, client, redis_client):
     assert empty[("hooks_queue_depth", (("queue", "celery"),))] == 0
     assert empty[("hooks_dead_letters", ())] == 0
     for index in range(3):
-        app.extensions["celery"].send_task("probe.write", args=[f"t{index}", "v"])
+        app.extensions["celery"].send_task(PROBE_WRITE, args=[f"t{index}", "v"])
     dead_event = make_event(redis_client, status="failed")
     for action in ("a", "b"):
         make_delivery(redis_client, dead_event, action_id=action, status="dead")
@@ -56,7 +58,7 @@ def test_metrics_need_no_admin_token(make_app):
 def test_metrics_token_when_set(make_app):
     client = make_app(METRICS_TOKEN="scrape-secret").test_client()
     assert client.get("/metrics").status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer admin-test-token"}).status_code == 401
+    assert client.get("/metrics", headers=ADMIN).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).status_code == 200
 
 

@@ -1,7 +1,6 @@
 """/metrics in Prometheus multiprocess mode: counters of other processes (Celery worker
 children, other gunicorn workers) are merged; checked with real processes."""
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -10,8 +9,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import MINIMAL_ROUTES
-from tests.helpers import wait_for
+from tests.helpers import MINIMAL_ROUTES, free_port, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COUNT_DELIVERIES = "from handlers.metrics import DELIVERIES; DELIVERIES.labels('fiwit', 'succeeded').inc(3)"
@@ -55,12 +53,6 @@ def test_counters_of_other_processes_are_merged(multiproc_env):
     text = run_python(SCRAPE, multiproc_env)
     assert total(text, "deliveries_total", vendor="fiwit", outcome="succeeded") == 6
     assert total(text, "hooks_queue_depth", queue="celery") == 0
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_workers_share_their_counters(multiproc_env):

@@ -8,31 +8,8 @@ import sys
 import pytest
 import requests
 
-from tests.helpers import wait_for
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STOP_LIMIT_SECONDS = 30  # Heroku sends SIGKILL after this
-
-
-def procfile():
-    with open(os.path.join(REPO, "Procfile")) as handle:
-        return dict(line.split(":", 1) for line in handle.read().splitlines() if line.strip())
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def web_ready(port):
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
+from tests.helpers import free_port, wait_for
+from tests.web_process import REPO, STOP_LIMIT_SECONDS, procfile, web_ready
 
 READY = {
     "web": lambda port, log: web_ready(port),

@@ -4,17 +4,9 @@ and the rules' problems never in the answer (the admin API has them)."""
 
 from handlers.redis_health import FULL_FRACTION, WARN_FRACTION
 from handlers.web.health import RULES_NOT_USABLE
-from tests.redis_server import own_redis  # noqa: F401  (fixture)
+from tests.admin_helpers import admin_rule_problems
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 LEAKY_TOKEN = "tok-0123456789-do-not-show"
-
-
-def admin_rule_problems(app):
-    """The rules' problems as the admin API shows them (GET /api/routes answers 503 with them)."""
-    response = app.test_client().get("/api/routes", headers=ADMIN)
-    assert response.status_code == 503
-    return response.get_json()["error"]["fields"]["rules"]
 
 
 def readyz(make_app, server):

@@ -19,9 +19,10 @@ from celery.contrib.testing.worker import start_worker
 from handlers.redact import MIN_SECRET_CHARS, REDACTED, known_secrets, scrub, scrub_text
 from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, new_event_id, save_event
+from handlers.task_names import ROUTE_EVENT
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 HOOK_KEY = "hook-key-value-7f3a9c"
 ROUTES = """
 sources:
@@ -106,7 +107,7 @@ def delivered(app, redis_client, echo_server, worker_log):
         root.addHandler(worker_log)  # after the worker set its logging up (it replaces root handlers)
         root.setLevel(logging.INFO)
         try:
-            app.extensions["celery"].send_task("routing.route_event", args=[event_id])
+            app.extensions["celery"].send_task(ROUTE_EVENT, args=[event_id])
             wait_for(lambda: all((get_delivery(redis_client, f"{event_id}:hook:{a}") or {}).get("status")
                                  in ("succeeded", "dead") for a in ("ok", "fails", "quoted")),
                      timeout=20, message="every delivery settled")

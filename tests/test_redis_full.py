@@ -14,9 +14,8 @@ from handlers.redis_health import FULL_FRACTION, SAMPLE_SECONDS
 from handlers.store.events import EVENTS_INDEX, event_key
 from tests.drill_helpers import REPO
 from tests.helpers import wait_for
-from tests.redis_server import own_redis  # noqa: F401  (fixture)
-from tests.test_hooks_status import PLAIN, ROUTES
-from tests.test_procfile import procfile
+from tests.hooks_helpers import PLAIN, ROUTES
+from tests.web_process import procfile
 
 EVENTS_TO_DRAIN = 20
 BALLAST_KEYS = 1600

@@ -3,9 +3,11 @@ import pytest
 
 from handlers.admin.retention import SECONDS_PER_DAY, enforce_retention
 from handlers.store.codec import now
-from handlers.store.deliveries import attempts_key, delivery_key
+from handlers.store.deliveries import attempts_key, delivery_key, lease_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key
-from tests.admin_helpers import DEAD, INFLIGHT, RETRIES, make_delivery, make_event
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
+from handlers.task_names import ENFORCE_RETENTION
+from tests.admin_helpers import make_delivery, make_event
 from tests.helpers import wait_for
 
 NOW = 1_800_000_000.0
@@ -20,7 +22,7 @@ def event_with_everything(redis_client, received_ts):
     inflight = make_delivery(redis_client, event_id, action_id="run", attempts=[ATTEMPT])
     redis_client.zadd(RETRIES, {retrying: received_ts + 60})
     redis_client.zadd(INFLIGHT, {inflight: received_ts + 300})
-    redis_client.set(f"hooks:delivery:{inflight}:lease", "token")
+    redis_client.set(lease_key(inflight), "token")
     return event_id, [dead, retrying, inflight]
 
 
@@ -36,13 +38,13 @@ def test_old_events_go_with_everything_attached_new_ones_stay(redis_client):
     new_id, new_deliveries = event_with_everything(redis_client, NOW - 13 * SECONDS_PER_DAY)
     assert enforce_retention(redis_client, 14, now_ts=NOW) == 1
     assert redis_client.exists(*keys_of(old_id, old_deliveries)) == 0
-    assert redis_client.exists(f"hooks:delivery:{old_deliveries[2]}:lease") == 0
+    assert redis_client.exists(lease_key(old_deliveries[2])) == 0
     assert redis_client.zscore(EVENTS_INDEX, old_id) is None
-    for index in (DEAD, RETRIES, INFLIGHT):
+    for index in (DEAD_LETTERS, RETRIES, INFLIGHT):
         assert not set(redis_client.zrange(index, 0, -1)) & set(old_deliveries)
     assert redis_client.exists(*keys_of(new_id, new_deliveries)) == 2 + 2 * 3
     assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [new_id]
-    assert redis_client.zrange(DEAD, 0, -1) == [new_deliveries[0]]
+    assert redis_client.zrange(DEAD_LETTERS, 0, -1) == [new_deliveries[0]]
     assert redis_client.zrange(RETRIES, 0, -1) == [new_deliveries[1]]
     assert redis_client.zrange(INFLIGHT, 0, -1) == [new_deliveries[2]]
 
@@ -61,7 +63,7 @@ def test_many_events_are_deleted_in_batches(redis_client):
     kept = make_event(redis_client, received_ts=NOW)
     assert enforce_retention(redis_client, 14, now_ts=NOW, batch_size=4) == 25
     assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [kept]
-    assert redis_client.zcard(DEAD) == 0
+    assert redis_client.zcard(DEAD_LETTERS) == 0
     assert sorted(redis_client.keys("hooks:*")) == sorted([EVENTS_INDEX, event_key(kept)])
 
 
@@ -75,7 +77,7 @@ def test_zero_days_keeps_everything(redis_client, days):
 def test_the_scheduled_task_runs_on_a_worker(app, celery_worker, redis_client):
     old_id, old_deliveries = event_with_everything(redis_client, now() - 15 * SECONDS_PER_DAY)
     new_id = make_event(redis_client, received_ts=now() - 13 * SECONDS_PER_DAY)
-    app.extensions["celery"].send_task("maintenance.enforce_retention")
+    app.extensions["celery"].send_task(ENFORCE_RETENTION)
     wait_for(lambda: not redis_client.exists(event_key(old_id)), message="retention to run")
     assert redis_client.exists(*keys_of(old_id, old_deliveries)) == 0
     assert redis_client.zrange(EVENTS_INDEX, 0, -1) == [new_id]
@@ -83,12 +85,12 @@ def test_the_scheduled_task_runs_on_a_worker(app, celery_worker, redis_client):
 
 def test_the_task_takes_an_injected_clock(app, celery_worker, redis_client):
     event_id = make_event(redis_client, received_ts=now())
-    app.extensions["celery"].send_task("maintenance.enforce_retention", kwargs={"now_ts": now() + 15 * SECONDS_PER_DAY})
+    app.extensions["celery"].send_task(ENFORCE_RETENTION, kwargs={"now_ts": now() + 15 * SECONDS_PER_DAY})
     wait_for(lambda: not redis_client.exists(event_key(event_id)), message="retention to run")
     assert redis_client.zcard(EVENTS_INDEX) == 0
 
 
 def test_beat_runs_retention_every_hour(app):
     schedule = app.extensions["celery"].conf.beat_schedule
-    entries = [entry for entry in schedule.values() if entry["task"] == "maintenance.enforce_retention"]
+    entries = [entry for entry in schedule.values() if entry["task"] == ENFORCE_RETENTION]
     assert [entry["schedule"] for entry in entries] == [3600]

@@ -2,10 +2,9 @@
 import json
 
 import pytest
+from tests.admin_helpers import ADMIN
 
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 HOOK_TOKEN = "api-hook-token-0123456789"
 SIGNING_SECRET = "whsec_c2lnbmluZy1zZWNyZXQtMDEyMzQ1"
 HEADER_SECRET = "header-secret-from-env-9876"

@@ -4,7 +4,6 @@ import textwrap
 import pytest
 
 from handlers.rules import RulesError, parse_rules
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
 ENVIRON = {"HOOK_TOKEN": "hook-token-0123456789", "ECHO_URL": "https://echo.test/in"}
 

@@ -2,8 +2,8 @@
 import json
 
 from handlers.web.health import RULES_NOT_USABLE
-from tests.routing_helpers import ECHO_SECRET, echo_action  # noqa: F401  (fixture)
-from tests.test_readyz import admin_rule_problems
+from tests.routing_helpers import ECHO_SECRET
+from tests.admin_helpers import ADMIN, admin_rule_problems
 
 ROUTES = """
 sources:
@@ -58,7 +58,7 @@ def test_app_with_broken_file_is_not_ready(make_app, echo_action, monkeypatch):
     assert RULES_NOT_USABLE in response.get_json()["reasons"]
     assert TOKEN not in response.get_data(as_text=True)
     assert any(r.startswith("routes[confirmed].events[0]: bad glob") for r in admin_rule_problems(app))
-    explain = app.test_client().post("/api/routes/explain", headers={"Authorization": "Bearer admin-test-token"},
+    explain = app.test_client().post("/api/routes/explain", headers=ADMIN,
                                      json={"source": "foxoms", "event": "bookingCreated", "payload": {}})
     assert explain.status_code == 503
 

@@ -15,31 +15,9 @@ import pytest
 
 from handlers.rules import load_rules
 from schemas.incoming import build_schema
+from tests.shipped_helpers import CREDENTIALS, FIXTURES, ROOT, SHIPPED, VARIABLES
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = str(ROOT / "routes.yaml")
-FIXTURES = ROOT / "tests" / "fixtures"
-VARIABLES = {
-    "FOXOMS_HOOK_TOKEN": "shipped-foxoms-hook-token-1",
-    "ASSET_EXPIRING_TOKEN": "shipped-asset-token-1",
-    "CAMPAIGN_HOOK_TOKEN": "shipped-campaign-token-1",
-    "CAMPAIGN_SIGNING_SECRET": "whsec_c2hpcHBlZC1jYW1wYWlnbi1zaWduaW5nLXNlY3JldC0x",
-}
-CREDENTIALS = {
-    "FOXOMS_API_TOKEN": "foxoms-api-token-secret",
-    "ITGLUE_API_KEY": "itglue-api-key-secret",
-    "FIWIT_API_KEY": "fiwit-api-key-secret",
-    "FOXTAG_API_KEY": "9d819a.foxtag-api-key-secret",
-    "ACCUTICS_TOKEN": "accutics-jwt-secret",
-}
 JSON = "application/json"
-
-
-@pytest.fixture
-def shipped_app(make_app, monkeypatch):
-    for name, value in VARIABLES.items():
-        monkeypatch.setenv(name, value)
-    return make_app(ROUTES_FILE=SHIPPED, ACCUTICS_BASE_URL="https://accutics.test/api", **CREDENTIALS)
 
 
 def explain(app, source, event, fixture):

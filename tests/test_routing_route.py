@@ -3,13 +3,13 @@ import uuid
 
 import pytest
 
-from handlers.routing.route import DEAD_LETTERS, route_event
+from handlers.routing.route import route_event
 from handlers.rules import parse_rules
 from handlers.store.deliveries import delivery_key, event_delivery_ids, get_delivery, update_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS, key
+from handlers.task_names import PROBE_WRITE, ROUTE_EVENT
 from tests.helpers import wait_for
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
 ROUTES = """
 sources:
@@ -147,16 +147,16 @@ class TestTheCeleryTask:
         event_id = store_event(redis_client)
         expected = sorted(ids(event_id, "confirmed:ticket", "confirmed:broken", "confirmed:copy"))
 
-        celery_app.send_task("routing.route_event", args=[event_id])
+        celery_app.send_task(ROUTE_EVENT, args=[event_id])
         wait_for(lambda: event_delivery_ids(redis_client, event_id) == expected, message="deliveries")
         created = {d: get_delivery(redis_client, d)["created_at"] for d in expected}
         wait_for(lambda: get_event(redis_client, event_id)["status"] not in ("received", "ignored"), message="status")
 
         broken = f"{event_id}:confirmed:broken"  # dead: no delivery engine touches it
         redis_client.hset(delivery_key(broken), "marker", "first-run")
-        celery_app.send_task("routing.route_event", args=[event_id])
+        celery_app.send_task(ROUTE_EVENT, args=[event_id])
         barrier = uuid.uuid4().hex  # the solo worker runs tasks in order: this one runs after
-        celery_app.send_task("probe.write", args=[barrier, "done"])
+        celery_app.send_task(PROBE_WRITE, args=[barrier, "done"])
         wait_for(lambda: redis_client.get(key("probe", barrier)) == "done", message="second run")
 
         assert event_delivery_ids(redis_client, event_id) == expected

@@ -7,8 +7,9 @@ import pytest
 from handlers.inbound.enqueue import decode_task_message
 from handlers.inbound.verify import verify_signature
 from handlers.store.events import get_event
+from handlers.task_names import ROUTE_EVENT
 from tests.drill_helpers import ServedApp
-from tests.test_hooks_status import FIXTURES, ROUTES
+from tests.hooks_helpers import FIXTURES, ROUTES
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_send_foxoms_fixture(send, redis_client):
     assert status == 202 and body["duplicate"] is False
     event = get_event(redis_client, body["event_id"])
     assert event["name"] == "bookingCreated" and event["payload"]["name"] == "Test Booking"
-    assert [decode_task_message(m)[0] for m in redis_client.lrange("celery", 0, -1)] == ["routing.route_event"]
+    assert [decode_task_message(m)[0] for m in redis_client.lrange("celery", 0, -1)] == [ROUTE_EVENT]
     assert "fox-token" not in result.output
 
 

@@ -7,6 +7,7 @@ from handlers.delivery.requeue import requeue_due, sweep_inflight, sweep_receive
 from handlers.delivery.wiring import deliver_sender
 from handlers.store.deliveries import create_delivery, delivery_record, update_delivery
 from handlers.store.events import event_record, save_event, set_event_status
+from handlers.task_names import DELIVER
 
 LEASE = 60.0
 
@@ -49,7 +50,7 @@ def test_requeue_goes_through_the_broker_queue(app, redis_client):
     redis_client.zadd(leases.RETRIES, {delivery_id: 1.0})
     requeue_due(redis_client, deliver_sender(app.extensions["celery"]), LEASE)
     message = json.loads(redis_client.lindex("celery", 0))
-    assert message["headers"]["task"] == "delivery.deliver"
+    assert message["headers"]["task"] == DELIVER
     assert message["headers"]["argsrepr"].startswith(repr([delivery_id])[:-1])
 
 

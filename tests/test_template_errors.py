@@ -12,15 +12,16 @@ import pytest
 import yaml
 from celery.contrib.testing.worker import start_worker
 
-from handlers.routing.route import DEAD_LETTERS, route_event
+from handlers.routing.route import route_event
 from handlers.routing.templates import TemplateRenderError, render_args, template_problem
 from handlers.rules import parse_rules
 from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, get_event, new_event_id, save_event
+from handlers.store.keys import DEAD_LETTERS
+from handlers.task_names import ROUTE_EVENT
+from tests.admin_helpers import ADMIN
 from tests.helpers import wait_for
-from tests.routing_helpers import echo_action  # noqa: F401  (fixture)
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
 
 
 def nested(depth):
@@ -123,7 +124,7 @@ def test_the_routing_task_uses_max_body_bytes(make_app, echo_action, redis_clien
     app = make_app(text, MAX_BODY_BYTES=800)
     event_id = store_event(redis_client)
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task("routing.route_event", args=[event_id])
+        app.extensions["celery"].send_task(ROUTE_EVENT, args=[event_id])
         wait_for(lambda: (get_delivery(redis_client, f"{event_id}:r:good") or {}).get("status") == "succeeded",
                  message="the good delivery")
     bad = get_delivery(redis_client, f"{event_id}:r:bad")

@@ -2,14 +2,18 @@
 import pytest
 
 from handlers.actions import load_all
-from handlers.vendors.base import (
-    VendorAuthError, VendorContractError, VendorRateLimited, VendorTimeout, VendorUnavailable,
-)
 from handlers.sandbox.accutics import AccuticsSimulator
 from handlers.sandbox.fiwit import FiwitSimulator
 from handlers.sandbox.foxoms import FoxOMSSimulator
 from handlers.sandbox.foxtag import FoxtagSimulator
 from handlers.sandbox.itglue import ITGlueSimulator
+from handlers.vendors.errors import (
+    VendorAuthError,
+    VendorContractError,
+    VendorRateLimited,
+    VendorTimeout,
+    VendorUnavailable,
+)
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

@@ -2,11 +2,15 @@
 import pytest
 
 from handlers.actions import load_all
-from handlers.vendors.base import (
-    VendorAuthError, VendorContractError, VendorRateLimited, VendorRejected, VendorTimeout, VendorUnavailable,
+from handlers.vendors.errors import (
+    VendorAuthError,
+    VendorContractError,
+    VendorRateLimited,
+    VendorRejected,
+    VendorTimeout,
+    VendorUnavailable,
 )
 from handlers.vendors.foxoms import FoxOMSClient
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

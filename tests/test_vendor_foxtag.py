@@ -3,9 +3,8 @@ import pytest
 import requests
 
 from handlers.actions import load_all
-from handlers.vendors.base import VendorRejected, VendorUnavailable
+from handlers.vendors.errors import VendorRejected, VendorUnavailable
 from handlers.vendors.foxtag import FoxtagClient
-from tests.simulators.plugin import foxtag_sim  # noqa: F401
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

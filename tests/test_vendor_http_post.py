@@ -8,11 +8,14 @@ import time
 import pytest
 
 from handlers.actions import load_all
-from handlers.vendors.base import (
-    VendorConnectionError, VendorRateLimited, VendorRejected, VendorTimeout, VendorUnavailable,
-)
 from handlers.vendors.address_guard import refused_address
-from tests.simulators.plugin import http_sim  # noqa: F401
+from handlers.vendors.errors import (
+    VendorConnectionError,
+    VendorRateLimited,
+    VendorRejected,
+    VendorTimeout,
+    VendorUnavailable,
+)
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

@@ -3,11 +3,10 @@ import pytest
 import requests
 
 from handlers.actions import load_all
-from handlers.vendors.accutics import AccuticsClient
-from handlers.vendors.base import PermanentVendorError, VendorAuthError, VendorRateLimited, VendorRejected
-from handlers.vendors.itglue import ITGlueClient
 from handlers.sandbox.itglue import ITGlueSimulator
-from tests.simulators.plugin import accutics_sim, fiwit_sim, itglue_sim  # noqa: F401
+from handlers.vendors.accutics import AccuticsClient
+from handlers.vendors.errors import PermanentVendorError, VendorAuthError, VendorRateLimited, VendorRejected
+from handlers.vendors.itglue import ITGlueClient
 from tests.simulators.support import SHORT_TIMEOUT_SECONDS, context
 
 ACTIONS = load_all()

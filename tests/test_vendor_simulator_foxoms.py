@@ -1,7 +1,6 @@
 """The FoxOMS simulator itself behaves as docs/vendors.md "FoxOMS" says (raw requests)."""
 import requests
 
-from tests.simulators.plugin import foxoms_sim  # noqa: F401
 
 
 def auth(sim):

@@ -7,7 +7,7 @@ import socket
 import requests
 
 from handlers.store.events import EVENTS_INDEX, event_key
-from tests.conftest import MINIMAL_ROUTES
+from tests.helpers import MINIMAL_ROUTES
 from tests.web_process import SlowClients, trickled_body, trickled_headers, web_process
 
 TOKEN = "foxoms-test-token"  # MINIMAL_ROUTES's FoxOMS token

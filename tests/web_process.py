@@ -1,5 +1,6 @@
 """The Procfile's `web` process on a loopback port, and slow clients to hold it.
 
+- `procfile()`: the Procfile's {name: command}; `web_ready(port)`: /readyz answers 200.
 - `web_process(...)`: runs the Procfile's web command (gunicorn with gunicorn.conf.py)
   in a session of its own, waits for /readyz, yields a `Web` (url, port, log, process);
   stops it with SIGTERM and kills it if it is still running after Heroku's 30 s.
@@ -23,21 +24,16 @@ from dataclasses import dataclass
 
 import requests
 
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STOP_LIMIT_SECONDS = 30  # Heroku sends SIGKILL after this
 
 
-def procfile_command(name):
+def procfile():
+    """The Procfile's processes: {name: command}."""
     with open(os.path.join(REPO, "Procfile")) as handle:
-        return dict(line.split(":", 1) for line in handle.read().splitlines() if line.strip())[name].strip()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return dict(line.split(":", 1) for line in handle.read().splitlines() if line.strip())
 
 
 @dataclass
@@ -51,9 +47,10 @@ class Web:
         return self.log.read_text(errors="replace")
 
 
-def ready(url):
+def web_ready(port):
+    """Whether a web process on this loopback port answers /readyz with 200."""
     try:
-        return requests.get(f"{url}/readyz", timeout=1).status_code == 200
+        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
     except requests.RequestException:
         return False
 
@@ -70,11 +67,11 @@ def web_process(tmp_path, redis_url, routes_path, **env):
     os.makedirs(environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     with open(log, "wb") as output:
         # exec: the shell becomes gunicorn (dash would fork it), so a stop is timed on the master
-        process = subprocess.Popen("exec " + procfile_command("web"), shell=True, cwd=REPO, env=environ, stdout=output,
+        process = subprocess.Popen("exec " + procfile()["web"].strip(), shell=True, cwd=REPO, env=environ, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     web = Web(f"http://127.0.0.1:{port}", port, log, process)
     try:
-        wait_for(lambda: process.poll() is not None or ready(web.url), timeout=60, interval=0.2,
+        wait_for(lambda: process.poll() is not None or web_ready(web.port), timeout=60, interval=0.2,
                  message="the web process to start")
         assert process.poll() is None, web.output()[-3000:]
         yield web

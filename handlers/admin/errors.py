@@ -27,14 +27,6 @@ class DeliveryInFlight(ServiceError):
     code = "delivery_in_flight"
 
 
-class InvalidBody(ServiceError):
-    """A request body that is not a JSON object (never guessed at: a replay filter that
-    fails to parse must not turn into "replay everything")."""
-
-    status = 400
-    code = "invalid_json"
-
-
 class NotRenderable(ServiceError):
     """The delivery died rendering its templates and still cannot be rendered."""
 

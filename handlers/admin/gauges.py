@@ -13,13 +13,13 @@ from prometheus_client.core import GaugeMetricFamily
 
 import handlers.metrics  # noqa: F401  (registers the counters in the default registry)
 from handlers.store.events import EVENTS_INDEX
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
 
 CELERY_QUEUE = "celery"
 ZSET_GAUGES = (
-    ("hooks_retries_scheduled", "Deliveries waiting for a scheduled retry", key("retries")),
-    ("hooks_dead_letters", "Dead-lettered deliveries", key("dead")),
-    ("hooks_deliveries_inflight", "Deliveries a worker holds a lease on", key("inflight")),
+    ("hooks_retries_scheduled", "Deliveries waiting for a scheduled retry", RETRIES),
+    ("hooks_dead_letters", "Dead-lettered deliveries", DEAD_LETTERS),
+    ("hooks_deliveries_inflight", "Deliveries a worker holds a lease on", INFLIGHT),
     ("hooks_events_stored", "Events kept (within the retention)", EVENTS_INDEX),
 )
 

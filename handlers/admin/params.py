@@ -12,9 +12,10 @@ from werkzeug.datastructures import MultiDict
 from marshmallow import Schema, ValidationError, fields, validate
 
 from handlers.admin.cursor import BadCursor, decode_cursor
-from handlers.admin.errors import InvalidBody, InvalidCursor, InvalidQuery
+from handlers.admin.errors import InvalidCursor, InvalidQuery
 from handlers.admin.ids import DELIVERY_ID, EVENT_ID
 from handlers.admin.moment import Moment
+from handlers.errors import InvalidJSON
 from handlers.store.events import EVENT_STATUSES
 
 DEFAULT_LIMIT = 50
@@ -96,13 +97,13 @@ def load(schema, args, body=None):
 
 
 def json_object(raw_body):
-    """An optional JSON object body: {} when empty, InvalidBody (400) when not an object."""
+    """An optional JSON object body: {} when empty, InvalidJSON (400) when not an object."""
     if not raw_body.strip():
         return {}
     try:
         body = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
-        raise InvalidBody("the body is not valid JSON") from exc
+        raise InvalidJSON("the body is not valid JSON") from exc
     if not isinstance(body, dict):
-        raise InvalidBody("the body must be a JSON object")
+        raise InvalidJSON("the body must be a JSON object")
     return body

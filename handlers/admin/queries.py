@@ -13,9 +13,8 @@ from handlers.store.codec import iso
 from handlers.store.deliveries import DELIVERY_STATUSES, delivery_key, get_attempts, get_delivery
 from handlers.store.entities import entity_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key, get_event
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS
 
-DEAD_LETTERS = key("dead")
 SUMMARY_FIELDS = ("id", "source", "name", "received_at", "status")
 DEAD_LETTER_FIELDS = ("id", "event_id", "route_id", "action_id", "call", "vendor",
                       "attempts", "last_status", "last_error", "error_class")

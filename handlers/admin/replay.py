@@ -14,20 +14,19 @@ already has deliveries again would create nothing; only an event with no deliver
 and queued for "routing.route_event" [event_id].
 """
 from handlers.admin.errors import DeliveryInFlight, NotFound, NotRenderable
-from handlers.delivery.replay import ReplayRefused
-from handlers.delivery.replay import replay_delivery as engine_replay_delivery
+from handlers.delivery.replay import ReplayRefused, replay_delivery
 from handlers.routing.route import rerender_delivery
 from handlers.store.deliveries import delivery_key, event_delivery_ids
 from handlers.store.events import get_event, set_event_status
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS
+from handlers.task_names import ROUTE_EVENT
 
-ROUTE_TASK = "routing.route_event"
-DEAD_LETTERS = key("dead")
 CHUNK_SIZE = 500
 
 
-def replay_delivery(redis_client, celery_app, delivery_id, rules=None):
-    """Replay one delivery; NotFound (404), DeliveryInFlight or NotRenderable (409)."""
+def rerender_and_replay(redis_client, celery_app, delivery_id, rules=None):
+    """Replay one delivery, rendered again first when `rules` are given; NotFound (404),
+    DeliveryInFlight or NotRenderable (409)."""
     if not redis_client.exists(delivery_key(delivery_id)):
         raise NotFound(f"no delivery {delivery_id!r}")
     if rules is not None:
@@ -35,7 +34,7 @@ def replay_delivery(redis_client, celery_app, delivery_id, rules=None):
         if reason is not None:
             raise NotRenderable(f"delivery {delivery_id!r} still cannot be rendered: {reason}")
     try:
-        return engine_replay_delivery(redis_client, celery_app, delivery_id)
+        return replay_delivery(redis_client, celery_app, delivery_id)
     except ReplayRefused as exc:
         if not redis_client.exists(delivery_key(delivery_id)):
             raise NotFound(f"no delivery {delivery_id!r}") from exc
@@ -50,15 +49,15 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=Non
     if delivery_id is not None:
         if delivery_id not in delivery_ids:
             raise NotFound(f"event {event_id!r} has no delivery {delivery_id!r}")
-        replay_delivery(redis_client, celery_app, delivery_id, rules)
+        rerender_and_replay(redis_client, celery_app, delivery_id, rules)
         return {"event_id": event_id, "routing": False, "deliveries": [delivery_id]}
     if not delivery_ids:
         set_event_status(redis_client, event_id, "received")
-        celery_app.send_task(ROUTE_TASK, args=[event_id])
+        celery_app.send_task(ROUTE_EVENT, args=[event_id])
         return {"event_id": event_id, "routing": True, "deliveries": []}
     dead = [d for d in delivery_ids if redis_client.hget(delivery_key(d), "status") == "dead"]
     for dead_id in dead:
-        replay_delivery(redis_client, celery_app, dead_id, rules)
+        rerender_and_replay(redis_client, celery_app, dead_id, rules)
     return {"event_id": event_id, "routing": False, "deliveries": dead}
 
 
@@ -82,7 +81,7 @@ def replay_dead_letters(redis_client, celery_app, route=None, vendor=None, rules
     replayed = []
     for delivery_id in matching_dead_letters(redis_client, route, vendor):
         try:
-            replay_delivery(redis_client, celery_app, delivery_id, rules)
+            rerender_and_replay(redis_client, celery_app, delivery_id, rules)
         except NotFound:
             redis_client.zrem(DEAD_LETTERS, delivery_id)  # its record is gone (retention)
             continue

@@ -8,19 +8,14 @@ Dedupe keys are not touched: they expire on their own after 24 hours.
 A retention of 0 days (or less) keeps everything.
 """
 from handlers.store.codec import now
-from handlers.store.deliveries import attempts_key, delivery_key
+from handlers.store.deliveries import attempts_key, delivery_key, lease_key
 from handlers.store.entities import entity_key
 from handlers.store.events import EVENTS_INDEX, deliveries_key, event_key
-from handlers.store.keys import key
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
 
 SECONDS_PER_DAY = 86_400
 BATCH_SIZE = 200
-DELIVERY_INDEXES = (key("dead"), key("retries"), key("inflight"))
-
-
-def lease_token_key(delivery_id):
-    """The delivery engine's lease token (handlers/delivery/leases.py); it expires anyway."""
-    return key("delivery", delivery_id, "lease")
+DELIVERY_INDEXES = (DEAD_LETTERS, RETRIES, INFLIGHT)
 
 
 def retention_cutoff(retention_days, now_ts):
@@ -55,7 +50,7 @@ def delete_events(redis_client, event_ids):
     for event_id in event_ids:
         pipe.delete(event_key(event_id), deliveries_key(event_id))
     for delivery_id in delivery_ids:
-        pipe.delete(delivery_key(delivery_id), attempts_key(delivery_id), lease_token_key(delivery_id))
+        pipe.delete(delivery_key(delivery_id), attempts_key(delivery_id), lease_key(delivery_id))
     if delivery_ids:
         for index in DELIVERY_INDEXES:
             pipe.zrem(index, *delivery_ids)

@@ -4,11 +4,12 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from handlers.delivery.ratelimit import parse_limit, stretched_window
+from handlers.errors import RulesUnavailable
 from handlers.inbound import foxoms_subscriptions as subs
-from handlers.inbound.errors import RulesUnavailable, UnknownSource
+from handlers.inbound.errors import UnknownSource
 from handlers.inbound.sources import FOXOMS, find_source
 from handlers.redact import known_secrets, scrub_text
-from handlers.vendors.base import VendorError
+from handlers.vendors.errors import VendorError
 from handlers.vendors.foxoms import FoxOMSClient
 
 foxoms_cli = AppGroup("foxoms", help="FoxOMS integration.")

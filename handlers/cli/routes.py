@@ -5,9 +5,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from handlers.errors import ServiceError
+from handlers.errors import InvalidJSON, ServiceError
 from handlers.inbound import strict_json
-from handlers.inbound.errors import InvalidJSON
 from handlers.inbound.sources import body_options
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules

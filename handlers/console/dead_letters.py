@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from handlers.admin import params
 from handlers.admin.queries import list_dead_letters
-from handlers.admin.replay import matching_dead_letters, replay_dead_letters, replay_delivery
+from handlers.admin.replay import matching_dead_letters, replay_dead_letters, rerender_and_replay
 from handlers.console.auth import csrf_protected
 from handlers.console.blueprint import blueprint
 from handlers.console.live import vendor_names
@@ -45,7 +45,7 @@ def dead_letters():
 @blueprint.post("/dead-letters/<delivery_id>/replay")
 @csrf_protected
 def dead_letter_replay(delivery_id):
-    replay_delivery(_redis(), current_app.extensions["celery"], delivery_id, current_app.extensions["rules"])
+    rerender_and_replay(_redis(), current_app.extensions["celery"], delivery_id, current_app.extensions["rules"])
     flash(f"Replayed {delivery_id}: it is queued and starts its retry schedule again.", "ok")
     return _back(_filters(request.form))
 

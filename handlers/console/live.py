@@ -7,12 +7,12 @@ import time
 
 from handlers import actions as action_registry
 from handlers.admin.gauges import CELERY_QUEUE
-from handlers.delivery.leases import DEAD, INFLIGHT, RETRIES
 from handlers.delivery.ratelimit import VendorLimits, cooldown_key, stretched_window, window_key
 from handlers.sandbox.vendors import sandboxed_vendors
 from handlers.store.codec import iso
 from handlers.store.deliveries import delivery_key
 from handlers.store.events import EVENTS_INDEX
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
 
 
 def live_numbers(redis_client, now_ts=None):
@@ -20,7 +20,7 @@ def live_numbers(redis_client, now_ts=None):
     pipe = redis_client.pipeline(transaction=False)
     pipe.llen(CELERY_QUEUE)
     pipe.zcard(RETRIES)
-    pipe.zcard(DEAD)
+    pipe.zcard(DEAD_LETTERS)
     pipe.zcard(INFLIGHT)
     pipe.zcard(EVENTS_INDEX)
     pipe.zrange(RETRIES, 0, 0, withscores=True)

@@ -15,12 +15,10 @@ lease and no later retry exist. Either way a delivery runs in one place at a tim
 import uuid
 
 from handlers.store.deliveries import delivery_key
-from handlers.store.keys import key
 from handlers.store import scripts
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES, key
 
-INFLIGHT = key("inflight")
-RETRIES = key("retries")
-DEAD = key("dead")
+DEAD = DEAD_LETTERS  # the name the engine and its tests use
 TOKEN_TTL_SECONDS = 7 * 24 * 3600  # tokens are deleted when a delivery ends; this is hygiene
 
 # KEYS: inflight, retries, token. ARGV: id, message token or "", new token, now, lease end, ttl.

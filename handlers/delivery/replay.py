@@ -12,6 +12,7 @@ from handlers.delivery.knobs import DEFAULT_SECONDS
 from handlers.delivery.wiring import deliver_sender
 from handlers.store.deliveries import get_delivery, update_delivery
 from handlers.store.events import event_key, set_event_status
+from handlers.store.keys import DEAD_LETTERS, INFLIGHT
 
 FINISHED_EVENT_STATUSES = ("completed", "partially_failed", "failed")
 
@@ -27,12 +28,12 @@ def replay_delivery(redis_client, celery_app, delivery_id,
     if delivery is None:
         raise ReplayRefused(f"no delivery {delivery_id!r}")
     moment = now()
-    lease_end = redis_client.zscore(leases.INFLIGHT, delivery_id)
+    lease_end = redis_client.zscore(INFLIGHT, delivery_id)
     if lease_end is not None and lease_end > moment:
         raise ReplayRefused(f"delivery {delivery_id!r} is being attempted right now")
     pipe = redis_client.pipeline(transaction=True)
     update_delivery(pipe, delivery_id, status="pending", next_attempt_at="", schedule_from=delivery["attempts"])
-    pipe.zrem(leases.DEAD, delivery_id)
+    pipe.zrem(DEAD_LETTERS, delivery_id)
     pipe.execute()
     # Re-open the event before queueing: a worker may finish (and roll the event up) at once.
     if redis_client.hget(event_key(delivery["event_id"]), "status") in FINISHED_EVENT_STATUSES:

@@ -10,8 +10,8 @@ limit, a bug) is retried: nothing is dropped, and the schedule ends in a dead le
 from dataclasses import dataclass, field
 
 from handlers.redact import excerpt, scrub_text
-from handlers.vendors.base import VendorError
 from handlers.vendors.client import error_for_status
+from handlers.vendors.errors import VendorError
 
 
 @dataclass

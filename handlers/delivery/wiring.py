@@ -1,4 +1,4 @@
-"""How the delivery engine reaches Celery and the app: task names, senders, the runtime."""
+"""How the delivery engine reaches Celery and the app: the task senders, the runtime."""
 import os
 import time
 
@@ -9,23 +9,21 @@ from handlers.delivery.dispatch import Dispatcher
 from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
 from handlers.redact import rules_secrets
+from handlers.task_names import DELIVER, ROUTE_EVENT
 from handlers.vendors.session import vendor_session
-
-DELIVER_TASK = "delivery.deliver"
-ROUTE_TASK = "routing.route_event"
 
 
 def deliver_sender(celery_app):
     """send(delivery_id, token, countdown_seconds): queue "delivery.deliver" [id, token]."""
 
     def send(delivery_id, token, countdown=0):
-        celery_app.send_task(DELIVER_TASK, args=[delivery_id, token], countdown=countdown or None)
+        celery_app.send_task(DELIVER, args=[delivery_id, token], countdown=countdown or None)
 
     return send
 
 
 def route_sender(celery_app):
-    return lambda event_id: celery_app.send_task(ROUTE_TASK, args=[event_id])
+    return lambda event_id: celery_app.send_task(ROUTE_EVENT, args=[event_id])
 
 
 def runtime_for(app):

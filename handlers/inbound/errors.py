@@ -2,14 +2,10 @@
 
 They are handlers.errors.ServiceError subclasses, so the app's one error handler turns
 them into {"error": {"code", "message", "fields"?}}. Messages never quote a token,
-a secret or a signature.
+a secret or a signature. Two more answers are shared with other callers and live in
+handlers/errors.py: InvalidJSON (400) and RulesUnavailable (503).
 """
-from handlers.errors import ServiceError, ServiceUnavailable
-
-
-class InvalidJSON(ServiceError):
-    status = 400
-    code = "invalid_json"
+from handlers.errors import ServiceError
 
 
 class InvalidEncoding(ServiceError):
@@ -57,7 +53,3 @@ class UnsupportedEncoding(ServiceError):
 class InvalidPayload(ServiceError):
     status = 422
     code = "invalid_payload"
-
-
-class RulesUnavailable(ServiceUnavailable):
-    code = "rules_unavailable"

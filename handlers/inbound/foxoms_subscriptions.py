@@ -11,7 +11,7 @@ operation again, at most MAX_429_RETRIES times. Both wait through one injectable
 import time
 from urllib.parse import urlencode
 
-from handlers.vendors.base import VendorRateLimited
+from handlers.vendors.errors import VendorRateLimited
 
 MAX_429_RETRIES = 5
 

@@ -4,7 +4,8 @@ import json
 from marshmallow import ValidationError
 
 from handlers.inbound import strict_json
-from handlers.inbound.errors import InvalidJSON, InvalidPayload, PayloadTooLarge, UnsupportedMediaType
+from handlers.errors import InvalidJSON
+from handlers.inbound.errors import InvalidPayload, PayloadTooLarge, UnsupportedMediaType
 from handlers.inbound.form import parse_form
 
 DEFAULT_EVENT_NAME = "received"

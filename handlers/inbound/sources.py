@@ -1,5 +1,6 @@
 """Which configured source a hook URL names, and whether it may be used now."""
-from handlers.inbound.errors import RulesUnavailable, SourceDisabled, UnknownSource
+from handlers.errors import RulesUnavailable
+from handlers.inbound.errors import SourceDisabled, UnknownSource
 
 FOXOMS = "foxoms"
 INCOMING = "incoming"

@@ -14,9 +14,9 @@ from handlers.errors import ServiceUnavailable
 from handlers.inbound.enqueue import TaskMessages, check_settings
 from handlers.redis_health import FULL_FRACTION, MemoryGauge, MemoryState, info_fields, out_of_memory
 from handlers.store.events import EVENTS_INDEX, event_key, event_record
+from handlers.task_names import ROUTE_EVENT
 
 DEDUPE_WINDOW_SECONDS = 24 * 60 * 60
-ROUTE_TASK_NAME = "routing.route_event"
 
 # KEYS: events index, then per event: dedupe key, event hash, the task's queue list
 # ARGV: dedupe ttl, then per event: event id, index score, task message, the hash's
@@ -165,7 +165,7 @@ class InboundStore:
         keys, args = [EVENTS_INDEX], [DEDUPE_WINDOW_SECONDS]
         for event, dedupe_key, task in items:
             record = event_record(dedupe_key=dedupe_key, **event)
-            task_name, task_args = task or (ROUTE_TASK_NAME, [record["id"]])
+            task_name, task_args = task or (ROUTE_EVENT, [record["id"]])
             queue, _, message = self.messages.message(task_name, task_args)
             pairs = json.dumps([part for item in record.items() for part in item], ensure_ascii=False)
             keys += [dedupe_key, event_key(record["id"]), queue]
@@ -185,5 +185,5 @@ def init_app(app):
     """Refuse Celery settings the hand-built messages cannot honour; build the app's store."""
     celery_app = app.extensions["celery"]
     celery_app.finalize()  # send_task applies a registered task's options: register them now
-    check_settings(celery_app, [ROUTE_TASK_NAME])
+    check_settings(celery_app, [ROUTE_EVENT])
     app.extensions["inbound_store"] = InboundStore(app.extensions["redis"], celery_app)

@@ -10,7 +10,7 @@ import json
 import re
 from itertools import accumulate
 
-from handlers.inbound.errors import InvalidJSON
+from handlers.errors import InvalidJSON
 
 MAX_DEPTH = 64
 MAX_INTEGER_DIGITS = 1000

@@ -8,6 +8,7 @@ import hmac
 
 from werkzeug.datastructures import Authorization
 
+from handlers.bearer import bearer_token
 from handlers.inbound.errors import WebhookVerificationError
 from handlers.signing import secret_keys, signs_with_any
 
@@ -27,12 +28,13 @@ def presented_tokens(query_token, headers):
     if query_token:
         found.append(query_token)
     authorization = headers.get("Authorization")
-    if authorization:
+    bearer = bearer_token(authorization)
+    if bearer:
+        found.append(bearer)
+    elif authorization:
         parsed = Authorization.from_header(authorization)
         if parsed is None and authorization.strip().lower().startswith("basic"):
             raise WebhookVerificationError("Authorization: Basic is not base64 of user:password")
-        if parsed is not None and parsed.type == "bearer" and parsed.token:
-            found.append(parsed.token.strip())
         if parsed is not None and parsed.type == "basic":
             found += [part for part in (parsed.username, parsed.password) if part]
     if headers.get("X-Hook-Token"):

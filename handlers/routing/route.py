@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass, field
 
 from handlers.alerts.signals import delivery_died
-from handlers.delivery.leases import DEAD as DEAD_LETTERS  # zset: dead delivery id -> time it died
 from handlers.delivery.rollup import rollup_event
 from handlers.redact import rules_secrets, scrub_text
 from handlers.routing.entity import entity_of
@@ -27,6 +26,7 @@ from handlers.store.deliveries import (
 )
 from handlers.store.entities import index_entity
 from handlers.store.events import get_event, set_event_status
+from handlers.store.keys import DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 RENDER_ERROR_CLASS = "TemplateRenderError"

@@ -36,6 +36,11 @@ def attempts_key(delivery_id_):
     return key("delivery", delivery_id_, "attempts")
 
 
+def lease_key(delivery_id_):
+    """The token of the message or run owning the delivery's lease (handlers/delivery/leases.py)."""
+    return key("delivery", delivery_id_, "lease")
+
+
 def delivery_record(event_id, route_id, action_id, call, args, status="pending", error=""):
     timestamp = iso(now())
     return {

@@ -27,9 +27,17 @@ Alerts:      hooks:alerts:window:<alert>:<signal>:<subject>  hash: one throttle 
                                              backlog; deleted when it clears)
              hooks:alerts:flushing           string: redis-py lock, one flush of due windows at a time
 Sandbox:     hooks:sandbox:calls:<vendor>    list of JSON calls a sandbox server answered, newest first
+Probe:       hooks:probe:<token>             string: written by the probe.write task (5 min; tasks/probe.py)
 """
 PREFIX = "hooks"
 
 
 def key(*parts):
     return ":".join((PREFIX,) + tuple(str(part) for part in parts))
+
+
+# The sorted sets of deliveries that several modules read and write (handlers/delivery/leases.py
+# keeps them; routing adds the deliveries that die rendering to DEAD_LETTERS).
+RETRIES = key("retries")
+INFLIGHT = key("inflight")
+DEAD_LETTERS = key("dead")

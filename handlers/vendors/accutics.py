@@ -4,8 +4,9 @@ No base URL or endpoints are published: ACCUTICS_BASE_URL is required, and the o
 is the generic `request()`. Errors are read by HTTP status plus `error.code`; lists page with
 `page`/`page_size` and `meta.pagination.next` (a URL, followed only on the same host).
 """
-from handlers.vendors.base import PreparedRequest, VendorRejected
 from handlers.vendors.client import VendorClient
+from handlers.vendors.errors import VendorRejected
+from handlers.vendors.request import PreparedRequest
 
 
 class AccuticsClient(VendorClient):

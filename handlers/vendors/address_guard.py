@@ -27,7 +27,7 @@ from requests.utils import select_proxy
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from handlers.vendors.base import VendorConnectionError, VendorRejected
+from handlers.vendors.errors import VendorConnectionError, VendorRejected
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")

@@ -16,9 +16,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from handlers.redact import excerpt
-from handlers.vendors.base import (
+from handlers.vendors.errors import (
     PermanentVendorError,
-    PreparedRequest,
     VendorAuthError,
     VendorConnectionError,
     VendorContractError,
@@ -27,6 +26,7 @@ from handlers.vendors.base import (
     VendorTimeout,
     VendorUnavailable,
 )
+from handlers.vendors.request import PreparedRequest
 from handlers.vendors.session import vendor_session
 
 REQUEST_TIMEOUT_SECONDS = (5, 20)  # (connect, read): under Heroku's 30 s router timeout

@@ -3,8 +3,8 @@
 POST `/tickets/` and `/assets/` create (trailing slash as documented), PATCH `/<res>/<id>`
 updates; both answer the bare record.
 """
-from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
+from handlers.vendors.errors import VendorRejected
 
 
 class FiwitClient(VendorClient):

@@ -4,8 +4,8 @@ Auth `Authorization: Bearer <token>`; writes answer `{"status":{"success":true,"
 (id a string, an int on some deletes, or absent); lists page with `page`/`limit` into
 `meta.pagination` whose `links.next` is a page number.
 """
-from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
+from handlers.vendors.errors import VendorRejected
 
 WRITABLE_MODULES = (
     "booking", "project", "invoice", "quote", "workorder", "billableitem", "invoicetemplate",

@@ -7,8 +7,8 @@ is a 422. Failures come back inside a 200: `status: with_errors` with `results[]
 import re
 
 from handlers.redact import excerpt
-from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient
+from handlers.vendors.errors import VendorRejected
 
 MAX_BATCH = 100  # "Too many elements in a single request." above this
 RESOURCE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")

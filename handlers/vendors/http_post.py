@@ -11,8 +11,9 @@ import uuid
 
 from handlers.signing import SecretError, secret_key, signature
 from handlers.vendors.address_guard import check_url, pinned_session
-from handlers.vendors.base import PreparedRequest, VendorRejected
 from handlers.vendors.client import REQUEST_TIMEOUT_SECONDS, VendorClient, encode_json
+from handlers.vendors.errors import VendorRejected
+from handlers.vendors.request import PreparedRequest
 
 FORBIDDEN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 

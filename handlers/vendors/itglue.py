@@ -6,8 +6,8 @@ Bodies are `{"data": {"type": <kebab-case type>, "attributes": {...}}}` sent as
 """
 import re
 
-from handlers.vendors.base import VendorRejected
 from handlers.vendors.client import VendorClient, numeric_id
+from handlers.vendors.errors import VendorRejected
 
 MAX_PAGE_SIZE = 1000  # "The maximum number of page results that can be requested is 1000"
 TYPE_PATTERN = re.compile(r"^[a-z][a-z_-]*$")

@@ -7,13 +7,13 @@ answer is 429 with Retry-After (the seconds left in the window) instead of 401. 
 token is checked first and never reads the counter, so an attacker cannot lock the
 operator out. If Redis cannot count, a wrong token is still 401.
 """
-import hmac
 from functools import wraps
 
 import redis
 from flask import current_app, request
 from werkzeug.exceptions import TooManyRequests
 
+from handlers.bearer import bearer_matches
 from handlers.errors import ServiceError
 from handlers.store.keys import key
 
@@ -63,11 +63,9 @@ def refuse_wrong_token():
 
 def check_admin_token():
     expected = current_app.config.get("ADMIN_TOKEN")
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
     if not expected:
         raise AdminUnauthorized("the admin API is disabled: ADMIN_TOKEN is not set")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    if not bearer_matches(request.headers.get("Authorization"), expected):
         refuse_wrong_token()
 
 

@@ -3,12 +3,11 @@
 Open to scrapers by default (like /healthz); when METRICS_TOKEN is set it requires
 `Authorization: Bearer $METRICS_TOKEN` (compared in constant time).
 """
-import hmac
-
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from handlers.admin.gauges import render_metrics
+from handlers.bearer import bearer_matches
 from handlers.errors import ServiceError
 
 blueprint = Blueprint("metrics", __name__)
@@ -23,8 +22,7 @@ def check_metrics_token():
     expected = current_app.config.get("METRICS_TOKEN")
     if not expected:
         return
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    if not bearer_matches(request.headers.get("Authorization"), expected):
         raise MetricsUnauthorized("missing or wrong metrics bearer token")
 
 

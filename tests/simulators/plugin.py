@@ -1,7 +1,6 @@
 """Pytest fixtures for the vendor sandbox servers (handlers/sandbox/), used as simulators.
 
-Use from a test module with `from tests.simulators.plugin import foxoms_sim  # noqa: F401`,
-or for every test with `pytest_plugins = ["tests.simulators.plugin"]` in conftest.py.
+A pytest plugin named in tests/conftest.py's `pytest_plugins`: every test may ask for them.
 Each fixture starts a fresh server on 127.0.0.1 (ephemeral port) and stops it after.
 """
 import pytest

@@ -1,0 +1,42 @@
+"""`start_worker_process`: real `celery worker` subprocesses (solo pool, one slot each) on the
+test Redis, with FoxOMS pointed at the simulator (a pytest plugin, see tests/conftest.py)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import wait_for
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def start_worker_process(redis_url, routes_file, tmp_path, foxoms_sim):
+    """start(**env) -> a `celery worker` subprocess, ready to consume; all are killed after the test."""
+    processes = []
+    rules = routes_file()
+
+    def start(**env):
+        log_path = tmp_path / f"worker{len(processes)}.log"
+        environ = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=rules, FOXOMS_BASE_URL=foxoms_sim.url,
+                       FOXOMS_API_TOKEN=foxoms_sim.token, PYTHONUNBUFFERED="1")
+        environ.update({name: str(value) for name, value in env.items()})
+        command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool", "solo",
+                   "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                   "--hostname", f"crash{len(processes)}-{os.getpid()}@%h", "--loglevel", "INFO"]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        processes.append(process)
+        wait_for(lambda: process.poll() is not None or b"ready." in log_path.read_bytes(), timeout=20,
+                 message="the worker to be ready")
+        assert process.poll() is None, log_path.read_text()
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
