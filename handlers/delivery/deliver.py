@@ -26,7 +26,7 @@ from handlers.redact import arg_secrets, config_secrets
 from handlers.store.codec import iso
 from handlers.store.deliveries import append_attempt, get_delivery, update_delivery
 from handlers.store.stats import count_delivery
-from handlers.vendors.base import PermanentVendorError
+from handlers.vendors.errors import PermanentVendorError
 
 log = logging.getLogger(__name__)
 
