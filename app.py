@@ -10,9 +10,9 @@ from handlers.redis_client import client_from_url, resolve_url
 from handlers.rules import RulesError, load_rules
 from handlers.inbound import store as inbound_store
 from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
-from handlers.cli import sandbox as sandbox_cli
+from handlers.cli import sandbox as sandbox_cli, steer as steer_cli
 from handlers.web import admin as admin_api, health, hooks, metrics as metrics_view, routes_api
-from handlers.web import sandbox_api
+from handlers.web import sandbox_api, steer_api
 from tasks import celery_init_app, celery_settings
 
 
@@ -43,6 +43,8 @@ def create_app(test_config=None):
     admin_cli.init_app(app)
     sandbox_api.init_app(app)
     sandbox_cli.init_app(app)
+    steer_cli.init_app(app)
+    steer_api.init_app(app)
     console.init_app(app)
     celery_init_app(app)
     inbound_store.init_app(app)

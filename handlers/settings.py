@@ -37,6 +37,8 @@ DEFAULTS = {
     "DELIVERY_LEASE_SECONDS": "60",  # a running attempt's claim; the sweeper re-sends after it runs out
     "ROUTING_GRACE_SECONDS": "60",  # an event still `received` this long after arrival is routed again
     "RATE_LIMIT_MAX_WAIT_SECONDS": "0.5",  # longest a released delivery waits for its reserved rate-limit slot
+    "BREAKER_FAILURES": "10",  # consecutive retryable failures that open a vendor's (or host's) circuit breaker
+    "BREAKER_OPEN_SECONDS": "60",  # its first open period; doubles while probes fail, at most 15 min
 }
 
 INTEGER_KEYS = ("MAX_BODY_BYTES", "EVENT_RETENTION_DAYS")

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, mult
 from prometheus_client.core import GaugeMetricFamily
 
 import handlers.metrics  # noqa: F401  (registers the counters in the default registry)
+from handlers.delivery import breaker, pause
 from handlers.store.events import EVENTS_INDEX
 from handlers.store.keys import DEAD_LETTERS, INFLIGHT, RETRIES
 
@@ -50,6 +51,23 @@ class RedisGauges:
         yield queue
         for (name, help_text, _zset), size in zip(ZSET_GAUGES, sizes):
             yield GaugeMetricFamily(name, help_text, value=size)
+        yield from steering_gauges(self.redis_client)
+
+
+BREAKER_STATES = {"closed": 0, "open": 1, "probing": 2}
+
+
+def steering_gauges(redis_client):
+    """hooks_paused{kind,name} (1 per pause) and hooks_breaker_state{vendor} (0 closed, 1 open,
+    2 probing; `vendor` is the vendor, or http:<host>)."""
+    paused = GaugeMetricFamily("hooks_paused", "1 while a vendor or route is paused", labels=["kind", "name"])
+    for row in pause.pauses(redis_client):
+        paused.add_metric([row["kind"], row["name"]], 1)
+    yield paused
+    states = GaugeMetricFamily("hooks_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 probing", labels=["vendor"])
+    for name in breaker.names(redis_client):
+        states.add_metric([name], BREAKER_STATES[breaker.state(redis_client, name)["state"]])
+    yield states
 
 
 class _Forward:

@@ -7,6 +7,7 @@ import time
 
 from handlers import actions as action_registry
 from handlers.admin.gauges import CELERY_QUEUE
+from handlers.admin.steering import vendor_steering
 from handlers.delivery.ratelimit import VendorLimits, cooldown_key, stretched_window, window_key
 from handlers.sandbox.vendors import sandboxed_vendors
 from handlers.store.codec import iso
@@ -46,7 +47,7 @@ def vendor_names():
 
 def vendor_states(redis_client, config):
     """[{vendor, limit, used, window_seconds, cooldown_seconds, credential_setting, has_credential,
-    sandboxed}]."""
+    sandboxed, paused, paused_at, paused_waiting, breaker}]."""
     limits = VendorLimits(redis_client, config, max_wait_seconds=0)
     sandboxed = set(sandboxed_vendors(config))
     names = vendor_names()
@@ -69,4 +70,5 @@ def vendor_states(redis_client, config):
     for row, used, cooldown_ms in zip(rows, replies[0::2], replies[1::2]):
         row["used"] = used if row["limit"] else None
         row["cooldown_seconds"] = round(cooldown_ms / 1000, 1) if cooldown_ms and cooldown_ms > 0 else 0
+        row.update(vendor_steering(redis_client, row["vendor"]))
     return rows

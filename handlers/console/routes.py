@@ -3,10 +3,12 @@
 import json
 
 import yaml
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 
+from handlers.admin.steering import pause_target, resume_target
 from handlers.console.auth import csrf_protected
 from handlers.console.blueprint import blueprint
+from handlers.delivery.pause import pauses
 from handlers.routing.explain import explain, stored_payload
 from handlers.routing.listing import public_rules
 from handlers.web.routes_api import loaded_rules
@@ -21,12 +23,30 @@ def _page(form=None, result=None, problems=None, status=200):
                    for route in shown["routes"]]
     return render_template("console/routes.html", rules=shown, routes_yaml=routes_yaml,
                            form=form or {"source": "", "event": "", "payload": "{}"},
-                           result=result, problems=problems or {}, why_not=WHY_NOT), status
+                           result=result, problems=problems or {}, why_not=WHY_NOT,
+                           paused={row["name"]: row for row in pauses(current_app.extensions["redis"])
+                                   if row["kind"] == "route"}), status
 
 
 @blueprint.get("/routes")
 def routes():
     return _page()
+
+
+@blueprint.post("/routes/<route_id>/pause")
+@csrf_protected
+def route_pause(route_id):
+    pause_target(current_app, "route", route_id)
+    flash(f"Paused route {route_id}: its deliveries wait (status paused) until you resume it.", "ok")
+    return redirect(url_for("console.routes"))
+
+
+@blueprint.post("/routes/<route_id>/resume")
+@csrf_protected
+def route_resume(route_id):
+    answer = resume_target(current_app, "route", route_id)
+    flash(f"Resumed route {route_id}: {answer['released']} waiting deliveries sent, in creation order.", "ok")
+    return redirect(url_for("console.routes"))
 
 
 @blueprint.post("/routes/explain")

@@ -1,8 +1,9 @@
 """One delivery attempt: load, lease, run the action, record the attempt, decide what next.
 
 Outcomes returned (for logs and tests): "succeeded", "retrying", "dead", "parked" (no
-rate-limit slot, or the vendor cools down: parked in its vendor's lane until the
-dispatcher releases it, not counted as an attempt),
+rate-limit slot, or the vendor cools down, or its circuit breaker is open: parked in a
+lane until the dispatcher releases it, not counted as an attempt), "paused" (its vendor
+or route is paused: parked with status `paused` until resumed, not counted),
 "skipped" (already succeeded or dead), "busy" (leased to another run or message, or a
 retry is scheduled later), "missing" (no such delivery).
 """
@@ -15,8 +16,8 @@ from typing import Any, Callable, Mapping
 
 from handlers import metrics
 from handlers.actions import ActionContext, get_action
-from handlers.alerts.signals import attempt_settled
-from handlers.delivery import leases, parking
+from handlers.alerts.signals import attempt_settled, emit
+from handlers.delivery import breaker, leases, parking, pause
 from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.ratelimit import RateLimited, vendor_lane
 from handlers.delivery.rollup import rollup_event
@@ -60,6 +61,9 @@ def deliver(rt, delivery_id, message_token=None):
     lease_seconds = seconds(rt.config, "DELIVERY_LEASE_SECONDS")
     if leases.take_lease(rt.redis, delivery_id, message_token, started, started + lease_seconds) is None:
         return "busy"
+    held = _held_back(rt, delivery, lease_seconds)
+    if held is not None:
+        return held
     ctx = ActionContext(config=rt.config, session=rt.session, state=delivery["state"],
                         before_request=lambda vendor: rt.limits.before_request(vendor, delivery_id),
                         delivery_id=delivery_id)
@@ -77,6 +81,7 @@ def deliver(rt, delivery_id, message_token=None):
     duration = time.monotonic() - clock
     verdict = judge(result, error, config_secrets(rt.config) + list(rt.secrets) + arg_secrets(delivery["args"]))
     metrics.ATTEMPT_SECONDS.labels(delivery["vendor"]).observe(duration)
+    _breaker_outcome(rt, delivery, not verdict.succeeded and verdict.retryable, lease_seconds)
     if verdict.status == 429 and delivery["vendor"] not in COOLDOWN_EXEMPT_VENDORS:
         rt.limits.cool_down(delivery["vendor"], verdict.retry_after)
     delay = None
@@ -95,6 +100,35 @@ def deliver(rt, delivery_id, message_token=None):
     log.info("delivery %s attempt %d: %s (%s)", delivery_id, delivery["attempts"] + 1, status,
              verdict.status or verdict.error_class or "-")
     return status
+
+
+def _held_back(rt, delivery, lease_seconds):
+    """Park the delivery, before any attempt, if its vendor or route is paused or its
+    breaker is open (not the probe); None when it may go."""
+    paused = pause.paused_for(rt.redis, delivery)
+    if paused is not None:
+        pause.park_paused(rt.redis, delivery, *paused, due_order(delivery), rt.send, lease_seconds)
+        return "paused"
+    name = breaker.breaker_name(delivery)
+    verdict, wake = breaker.check(rt.redis, name, delivery["id"], lease_seconds, rt.now)
+    if verdict != "wait":
+        return None
+    parking.park(rt.redis, breaker.breaker_lane(name), delivery["id"], "breaker", due_order(delivery), wake)
+    return "parked"
+
+
+def _breaker_outcome(rt, delivery, failed, lease_seconds):
+    """Count the attempt in its breaker; alert when it opens or closes, and on closing
+    send what waited behind it, head first."""
+    name = breaker.breaker_name(delivery)
+    change = breaker.record(rt.redis, rt.config, name, delivery["id"], failed, rt.now)
+    if change == "opened":
+        log.warning("circuit breaker %s opened", name)
+        emit(rt.redis, rt.rules, "breaker_open", vendor=delivery["vendor"], breaker=name)
+    elif change == "closed":
+        log.info("circuit breaker %s closed", name)
+        emit(rt.redis, rt.rules, "breaker_closed", vendor=delivery["vendor"], breaker=name)
+        pause.release_lane(rt.redis, breaker.breaker_lane(name), rt.send, lease_seconds)
 
 
 def _attempt(delivery, verdict, status, started, duration, due):

@@ -6,6 +6,8 @@ it sleeps until the earliest lane wake (at most IDLE_POLL_SECONDS) and then call
 backstop. Any number of them may run at once: a lane is worked by one at a time (a short
 lock), and each release is one Lua call.
 
+A breaker lane (handlers.delivery.breaker) lets one head go when it wakes: the probe.
+
 For a vendor lane the gate is the rate limiter: as many heads as slots are free within
 LEAD_SECONDS, each with a reservation (handlers.delivery.ratelimit); a released delivery
 that arrives before its slot frees waits the rest (at most RATE_LIMIT_MAX_WAIT_SECONDS),
@@ -19,6 +21,7 @@ import time
 from redis.exceptions import RedisError
 
 from handlers.delivery import parking
+from handlers.delivery.breaker import lane_breaker
 from handlers.delivery.ratelimit import lane_vendor, reservations_key
 from handlers.store.keys import key
 
@@ -36,12 +39,15 @@ def release_due(redis_client, limits, send, lease_seconds, now=time.time):
     sent = []
     for lane, _ in parking.due_lanes(redis_client, moment):
         vendor = lane_vendor(lane)
-        if vendor is None:
+        if vendor is None and lane_breaker(lane) is None:
             continue  # not a lane this dispatcher gates (paused lanes are released on resume)
         lock = key("lane", lane, "lock")
         if not redis_client.set(lock, "1", nx=True, px=LANE_LOCK_MS):
             continue
         try:
+            if vendor is None:
+                sent += _release_probe(redis_client, send, lane, lease_seconds, now)
+                continue
             sent += _release_vendor(redis_client, limits, send, lane, vendor, lease_seconds, now)
         except ValueError as exc:  # e.g. a broken <VENDOR>_RATE_LIMIT: the other lanes go on
             log.error("dispatcher: lane %s: %s", lane, exc)
@@ -63,6 +69,17 @@ def _release_vendor(redis_client, limits, send, lane, vendor, lease_seconds, now
             send(delivery_id, token, 0)
         free, wait = limits.slots(vendor, LEAD_SECONDS)
     parking.set_wake(redis_client, lane, moment if free != 0 else moment + wait)
+    return [delivery_id for delivery_id, _ in released]
+
+
+def _release_probe(redis_client, send, lane, lease_seconds, now):
+    """An open breaker's period is over: release its head, the probe (handlers.delivery.
+    breaker); the lane sleeps until the probe's outcome moves it (or the probe's lease
+    runs out, when another head may probe)."""
+    moment = now()
+    released = parking.release(redis_client, lane, 1, moment + lease_seconds, moment + lease_seconds)
+    for delivery_id, token in released:
+        send(delivery_id, token, 0)
     return [delivery_id for delivery_id, _ in released]
 
 

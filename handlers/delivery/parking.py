@@ -1,8 +1,9 @@
 """Parked deliveries: waiting in Redis, held by no worker and no message, until released.
 
 A delivery that may not go now is parked in a *lane*, with a reason: `rate_limit` (no
-slot of its vendor's limit), `cooldown` (its vendor answered 429); the pause and the
-circuit breaker are meant to park in lanes of their own the same way.
+slot of its vendor's limit), `cooldown` (its vendor answered 429), `paused` (its vendor
+or route is paused: handlers.delivery.pause), `breaker` (its vendor's or host's circuit
+breaker is open: handlers.delivery.breaker), each in lanes of their own.
 
 hooks:lane:<name>        sorted set: delivery id -> due order (epoch s it became due); the
                          lowest score is the head, released first
@@ -26,7 +27,7 @@ from handlers.store.keys import key
 from handlers.store import scripts
 
 LANES = key("lanes")
-REASONS = ("rate_limit", "cooldown")  # later: "paused", "breaker"
+REASONS = ("rate_limit", "cooldown", "paused", "breaker")
 
 # KEYS: lane, lanes, inflight, token, delivery. ARGV: id, order, wake, reason, lane name.
 _PARK = """

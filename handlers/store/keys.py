@@ -15,6 +15,8 @@ Deliveries:  hooks:delivery:<id>             hash
              hooks:delivery:<id>:lease       string: token of the message/run owning the lease
 Limits:      hooks:ratelimit:<vendor>        sorted set: request times in the moving window (ms)
              hooks:ratelimit:<vendor>:cooldown  string: no requests until (ms, after a 429)
+Steering:    hooks:pauses                    hash: "vendor:<name>" / "route:<id>" -> paused at (delivery/pause.py)
+             hooks:breaker:<name>            hash: a circuit breaker, <name> a vendor or http:<host> (delivery/breaker.py)
 Console:     hooks:stats:events:<minute>     hash: event status -> count (25 h; store/stats.py)
              hooks:stats:deliveries:<minute> hash: "<vendor>:<outcome>" -> count (25 h)
 Sweeper:     hooks:sweep:route:<event id>    string: re-routed recently (expires after the grace)

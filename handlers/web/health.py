@@ -7,6 +7,7 @@ and GET /api/routes.
 import redis
 from flask import Blueprint, current_app, jsonify
 
+from handlers.admin.steering import steering_warnings
 from handlers.delivery.ratelimit import limit_setting_problems
 from handlers.redis_health import readiness
 from handlers.sandbox.status import readiness_warnings
@@ -25,6 +26,7 @@ def readyz():
     reasons, warnings = [], []
     try:
         reasons, warnings = readiness(current_app.extensions["redis"])
+        warnings = warnings + steering_warnings(current_app.extensions["redis"])
     except (redis.RedisError, OSError) as exc:
         reasons.append(f"redis: not answering ({type(exc).__name__})")
     if current_app.extensions.get("rules") is None:
