@@ -6,7 +6,7 @@ hooks:breaker:<name>     hash: failures (consecutive retryable failures), open_u
                          probe / probe_until (the one delivery let through after the period)
 hooks:lane:breaker:<name>  deliveries waiting while it is open (handlers.delivery.parking)
 
-<name> is the vendor, or `http:<host>` for http.post. After BREAKER_FAILURES consecutive
+<name> is the vendor, or `http:<host>[:<port>]` for http.post. After BREAKER_FAILURES consecutive
 retryable failures it opens for BREAKER_OPEN_SECONDS; deliveries that come meanwhile are
 parked in its lane (status unchanged: pending or retrying; no attempt spent), woken at
 the period's end, when the dispatcher releases one head: the probe. A probe that fails
@@ -28,8 +28,12 @@ def breaker_name(delivery):
     """The breaker a delivery goes through: its vendor, or its http.post URL's host."""
     if delivery["vendor"] != "http":
         return delivery["vendor"]
-    host = urlsplit(str((delivery.get("args") or {}).get("url") or "")).hostname or ""
-    return f"http:{host}"
+    parts = urlsplit(str((delivery.get("args") or {}).get("url") or ""))
+    try:
+        port = parts.port
+    except ValueError:  # the action refuses such a URL; its breaker is the host's
+        port = None
+    return f"http:{parts.hostname or ''}" + (f":{port}" if port else "")
 
 
 def breaker_key(name):

@@ -12,7 +12,7 @@ from handlers.store.events import deliveries_key
 from handlers.store.keys import key
 from handlers.store import scripts
 
-DELIVERY_STATUSES = ("pending", "retrying", "succeeded", "dead")
+DELIVERY_STATUSES = ("pending", "retrying", "paused", "succeeded", "dead")
 JSON_FIELDS = {"args": {}, "record_failures": [], "state": {}}
 
 # Create the hash only if it does not exist, and link it to its event, atomically.

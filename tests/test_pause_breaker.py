@@ -1,0 +1,192 @@
+"""Pause/resume and the circuit breaker end to end: events posted through the hook path,
+routed and delivered by a real Celery worker to the Fiwit simulator, the state in a real
+Redis, the alerts delivered to a loopback receiver (pytest-httpserver)."""
+import pytest
+
+from handlers.delivery import breaker
+from handlers.store.deliveries import event_delivery_ids, get_attempts, get_delivery
+from handlers.store.events import get_event
+from tests.admin_helpers import ADMIN
+from tests.conftest import MINIMAL_ROUTES
+from tests.console_helpers import csrf, login
+from tests.helpers import wait_for
+
+TOKEN = {"X-Hook-Token": "foxoms-test-token"}
+
+ROUTES = MINIMAL_ROUTES.replace("routes: []", """
+routes:
+  - id: to-fiwit
+    source: foxoms
+    events: ["booking*"]
+    actions:
+      - id: ticket
+        call: fiwit.create_ticket
+        args:
+          fields:
+            name: "booking {{ payload.id }}"
+alerts:
+  - id: ops
+    on: [breaker_open, breaker_closed]
+    throttle: ""
+    call: http.post
+    args:
+      url: "${OPS_WEBHOOK_URL}"
+      json:
+        signal: "{{ alert.signal }}"
+        vendor: "{{ alert.vendor }}"
+""")
+
+
+@pytest.fixture
+def app(make_app, fiwit_sim, httpserver, monkeypatch):
+    monkeypatch.setenv("OPS_WEBHOOK_URL", httpserver.url_for("/alert"))
+    return make_app(ROUTES, FIWIT_BASE_URL=fiwit_sim.url, FIWIT_API_KEY=fiwit_sim.api_key, HTTP_ALLOW_PRIVATE=True,
+                    SECRET_KEY="steer-test-secret", BREAKER_FAILURES="3", BREAKER_OPEN_SECONDS="1",
+                    RETRY_SCHEDULE="0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2")
+
+
+def post_bookings(client, numbers):
+    ids = []
+    for number in numbers:
+        answer = client.post("/hooks/foxoms/bookingCreated", json={"data": {"id": number}}, headers=TOKEN)
+        assert answer.status_code == 202
+        ids.append(answer.get_json()["event_id"])
+    return ids
+
+
+def deliveries_of(redis_client, event_ids):
+    """The one delivery of each event, once routing has made it."""
+    found = []
+    for event_id in event_ids:
+        ids = wait_for(lambda: event_delivery_ids(redis_client, event_id), timeout=20, message="routing")
+        found.append(get_delivery(redis_client, ids[0]))
+    return found
+
+
+def statuses(redis_client, event_ids):
+    return [get_delivery(redis_client, d["id"])["status"] for d in deliveries_of(redis_client, event_ids)]
+
+
+def sent_names(fiwit_sim):
+    return [request.json["name"] for request in fiwit_sim.requests if request.answered and request.answered < 300]
+
+
+def vendor_row(client, vendor):
+    answer = client.get("/api/vendors", headers=ADMIN)
+    assert answer.status_code == 200
+    return next(row for row in answer.get_json()["vendors"] if row["vendor"] == vendor)
+
+
+def test_a_paused_vendor_is_never_called_and_gets_everything_in_order_on_resume(
+        app, client, runner, redis_client, fiwit_sim, celery_worker):
+    assert runner.invoke(args=["vendors", "pause", "fiwit"]).output == "vendor fiwit paused\n"
+    events = post_bookings(client, [1, 2, 3, 4])
+    wait_for(lambda: statuses(redis_client, events) == ["paused"] * 4, timeout=30, message="4 paused deliveries")
+    assert fiwit_sim.requests == []
+    assert all(d["attempts"] == 0 and get_attempts(redis_client, d["id"]) == [] for d in deliveries_of(redis_client, events))
+    assert all(get_event(redis_client, event_id)["status"] == "routed" for event_id in events)  # paused is open
+    row = vendor_row(client, "fiwit")
+    assert row["paused"] is True and row["paused_waiting"] == 4 and row["breaker"]["state"] == "closed"
+    assert "paused: vendor fiwit (4 deliveries waiting)" in client.get("/readyz").get_json()["warnings"]
+    assert 'hooks_paused{kind="vendor",name="fiwit"} 1.0' in client.get("/metrics").get_data(as_text=True)
+    listed = runner.invoke(args=["vendors", "list"]).output
+    assert "paused (4 waiting)" in next(line for line in listed.splitlines() if line.startswith("fiwit"))
+
+    answer = client.post("/api/vendors/fiwit/resume", headers=ADMIN)
+    assert answer.status_code == 200 and answer.get_json() == {"kind": "vendor", "name": "fiwit", "paused": False,
+                                                               "released": 4}
+    wait_for(lambda: all(get_event(redis_client, e)["status"] == "completed" for e in events), timeout=30,
+             message="every event delivered")
+    assert sent_names(fiwit_sim) == ["booking 1", "booking 2", "booking 3", "booking 4"]
+    assert [d["attempts"] for d in deliveries_of(redis_client, events)] == [1, 1, 1, 1]
+    assert vendor_row(client, "fiwit")["paused"] is False
+    assert not any(w.startswith("paused") for w in client.get("/readyz").get_json()["warnings"])
+
+
+def test_a_paused_route_survives_a_restart_and_resumes_from_the_new_app(
+        app, make_app, client, runner, redis_client, fiwit_sim, celery_worker):
+    assert runner.invoke(args=["routes", "pause", "to-fiwit"]).exit_code == 0
+    events = post_bookings(client, [7, 8])
+    wait_for(lambda: statuses(redis_client, events) == ["paused"] * 2, timeout=30, message="2 paused deliveries")
+    restarted = make_app(ROUTES, FIWIT_BASE_URL=fiwit_sim.url, FIWIT_API_KEY=fiwit_sim.api_key).test_client()
+    listing = restarted.get("/api/vendors", headers=ADMIN).get_json()
+    assert [(r["route"], r["waiting"]) for r in listing["paused_routes"]] == [("to-fiwit", 2)]
+    assert fiwit_sim.requests == []
+    events += post_bookings(restarted, [9])  # new deliveries of a paused route wait too
+    wait_for(lambda: statuses(redis_client, events) == ["paused"] * 3, timeout=30, message="3 paused deliveries")
+    assert restarted.post("/api/routes/to-fiwit/resume", headers=ADMIN).get_json()["released"] == 3
+    wait_for(lambda: len(sent_names(fiwit_sim)) == 3, timeout=30, message="3 deliveries")
+    assert sent_names(fiwit_sim) == ["booking 7", "booking 8", "booking 9"]
+
+
+def test_unknown_vendor_or_route_is_a_404_json_error_and_pauses_nothing(client, runner, redis_client):
+    answer = client.post("/api/vendors/nosuch/pause", headers=ADMIN)
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
+    answer = client.post("/api/routes/nosuch/pause", headers=ADMIN)
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
+    assert client.post("/api/vendors/fiwit/pause").status_code == 401
+    result = runner.invoke(args=["routes", "pause", "nosuch"])
+    assert result.exit_code == 1 and "no route 'nosuch'" in result.output
+    assert redis_client.hgetall("hooks:pauses") == {}
+
+
+def test_api_vendors_shape(client):
+    answer = client.get("/api/vendors", headers=ADMIN).get_json()
+    assert set(answer) == {"vendors", "http_hosts", "paused_routes"}
+    names = [row["vendor"] for row in answer["vendors"]]
+    assert names == sorted(names) and {"fiwit", "foxoms", "http"} <= set(names)
+    row = next(row for row in answer["vendors"] if row["vendor"] == "foxoms")
+    assert row["limit"] == {"requests": 1, "per_seconds": 1.0}
+    assert set(row) >= {"limit", "used", "cooldown_seconds", "sandboxed", "paused", "paused_waiting", "breaker"}
+    assert row["breaker"] == {"state": "closed", "failures": 0, "open_until": None, "open_seconds": None, "waiting": 0}
+
+
+def test_console_pause_and_resume_need_the_csrf_token(client, redis_client):
+    login(client)
+    assert client.post("/console/vendors/fiwit/pause", data={}).status_code == 400
+    assert client.post("/console/routes/to-fiwit/pause", data={}).status_code == 400
+    assert redis_client.hgetall("hooks:pauses") == {}
+    token = csrf(client, "/console/vendors")
+    answer = client.post("/console/vendors/fiwit/pause", data={"csrf_token": token}, follow_redirects=True)
+    assert answer.status_code == 200 and "Paused fiwit" in answer.get_data(as_text=True)
+    assert 'action="/console/vendors/fiwit/resume"' in answer.get_data(as_text=True)
+    answer = client.post("/console/routes/to-fiwit/pause", data={"csrf_token": token}, follow_redirects=True)
+    assert 'action="/console/routes/to-fiwit/resume"' in answer.get_data(as_text=True)
+    assert set(redis_client.hkeys("hooks:pauses")) == {"vendor:fiwit", "route:to-fiwit"}
+    client.post("/console/vendors/fiwit/resume", data={"csrf_token": token})
+    client.post("/console/routes/to-fiwit/resume", data={"csrf_token": token})
+    assert redis_client.hgetall("hooks:pauses") == {}
+
+
+def alert_signals(httpserver):
+    return [request.get_json()["signal"] for request, _ in httpserver.log if request.path == "/alert"]
+
+
+def test_a_failing_vendor_opens_the_breaker_calls_stop_one_probe_per_period_then_all_arrive(
+        app, client, redis_client, fiwit_sim, httpserver, celery_worker):
+    httpserver.expect_request("/alert").respond_with_json({"ok": True})
+    fiwit_sim.fail_next(status=503, times=10_000)
+    events = post_bookings(client, [1, 2, 3, 4, 5])
+    wait_for(lambda: breaker.state(redis_client, "fiwit")["state"] == "open", timeout=30, message="the breaker to open")
+    assert len(fiwit_sim.requests) == 3  # BREAKER_FAILURES: the other deliveries did not go
+    assert vendor_row(client, "fiwit")["breaker"]["state"] in ("open", "probing")
+    assert 'hooks_breaker_state{vendor="fiwit"}' in client.get("/metrics").get_data(as_text=True)
+    # 1 s open, a probe fails -> 2 s, a probe fails -> 4 s: exactly one call per period.
+    wait_for(lambda: breaker.state(redis_client, "fiwit")["open_seconds"] == 4.0, timeout=30, message="two failed probes")
+    assert len(fiwit_sim.requests) == 3 + 2
+    assert all(get_delivery(redis_client, d["id"])["status"] in ("pending", "retrying")
+               for d in deliveries_of(redis_client, events))
+    app.extensions["celery"].tasks["alerts.tick"]()
+    wait_for(lambda: "breaker_open" in alert_signals(httpserver), timeout=30, message="the breaker_open alert")
+
+    failed = len(fiwit_sim.requests)
+    fiwit_sim.reset()  # the vendor is back
+    wait_for(lambda: all(get_event(redis_client, e)["status"] == "completed" for e in events), timeout=30,
+             message="every event delivered after recovery")
+    assert len(fiwit_sim.requests) == 5  # the successful probe and the four that waited
+    attempts = [get_delivery(redis_client, d["id"])["attempts"] for d in deliveries_of(redis_client, events)]
+    assert sum(attempts) == failed + 5 and max(attempts) <= 9
+    assert breaker.state(redis_client, "fiwit")["state"] == "closed"
+    app.extensions["celery"].tasks["alerts.tick"]()
+    wait_for(lambda: "breaker_closed" in alert_signals(httpserver), timeout=30, message="the breaker_closed alert")
+    assert sorted(alert_signals(httpserver)) == ["breaker_closed", "breaker_open"]
