@@ -190,3 +190,25 @@ def test_a_failing_vendor_opens_the_breaker_calls_stop_one_probe_per_period_then
     app.extensions["celery"].tasks["alerts.tick"]()
     wait_for(lambda: "breaker_closed" in alert_signals(httpserver), timeout=30, message="the breaker_closed alert")
     assert sorted(alert_signals(httpserver)) == ["breaker_closed", "breaker_open"]
+
+
+def parked_in_breaker_lane(redis_client, count):
+    from handlers.delivery import parking
+    from tests.admin_helpers import make_delivery, make_event
+    ids = [make_delivery(redis_client, make_event(redis_client), action_id=f"a{n}") for n in range(count)]
+    for order, delivery_id in enumerate(ids):
+        parking.park(redis_client, "breaker:fiwit", delivery_id, "breaker", 100.0 + order, 1.0)
+    return ids
+
+
+def test_an_expired_open_period_releases_one_probe_and_a_closed_breaker_its_whole_lane(redis_client):
+    from handlers.delivery.dispatch import release_due
+    ids = parked_in_breaker_lane(redis_client, 3)
+    redis_client.hset(breaker.breaker_key("fiwit"), mapping={"open_until": "1.0", "open_seconds": "1"})
+    sent = []
+    assert release_due(redis_client, None, lambda *args: sent.append(args[0]), 60) == ids[:1]
+    assert release_due(redis_client, None, lambda *args: sent.append(args[0]), 60) == []  # the lane waits for the probe
+    redis_client.delete(breaker.breaker_key("fiwit"))  # the probe closed it; two parked just then
+    redis_client.zadd("hooks:lanes", {"breaker:fiwit": 1.0})
+    assert release_due(redis_client, None, lambda *args: sent.append(args[0]), 60) == ids[1:]
+    assert sent == ids

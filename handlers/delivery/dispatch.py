@@ -21,7 +21,7 @@ import time
 from redis.exceptions import RedisError
 
 from handlers.delivery import parking
-from handlers.delivery.breaker import lane_breaker
+from handlers.delivery.breaker import breaker_key, lane_breaker
 from handlers.delivery.ratelimit import lane_vendor, reservations_key
 from handlers.store.keys import key
 
@@ -46,7 +46,7 @@ def release_due(redis_client, limits, send, lease_seconds, now=time.time):
             continue
         try:
             if vendor is None:
-                sent += _release_probe(redis_client, send, lane, lease_seconds, now)
+                sent += _release_probe(redis_client, send, lane, lane_breaker(lane), lease_seconds, now)
                 continue
             sent += _release_vendor(redis_client, limits, send, lane, vendor, lease_seconds, now)
         except ValueError as exc:  # e.g. a broken <VENDOR>_RATE_LIMIT: the other lanes go on
@@ -72,12 +72,15 @@ def _release_vendor(redis_client, limits, send, lane, vendor, lease_seconds, now
     return [delivery_id for delivery_id, _ in released]
 
 
-def _release_probe(redis_client, send, lane, lease_seconds, now):
+def _release_probe(redis_client, send, lane, name, lease_seconds, now):
     """An open breaker's period is over: release its head, the probe (handlers.delivery.
     breaker); the lane sleeps until the probe's outcome moves it (or the probe's lease
-    runs out, when another head may probe)."""
+    runs out, when another head may probe). A closed breaker's lane (a delivery parked
+    just as it closed) goes whole."""
     moment = now()
-    released = parking.release(redis_client, lane, 1, moment + lease_seconds, moment + lease_seconds)
+    closed = not redis_client.hexists(breaker_key(name), "open_until")
+    count, wake = (RELEASE_BATCH, moment) if closed else (1, moment + lease_seconds)
+    released = parking.release(redis_client, lane, count, wake, moment + lease_seconds)
     for delivery_id, token in released:
         send(delivery_id, token, 0)
     return [delivery_id for delivery_id, _ in released]
