@@ -11,7 +11,7 @@ from handlers.store.events import get_event
 from tests.helpers import wait_for
 from tests.test_pause_breaker import ROUTES, alert_signals, deliveries_of, post_bookings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 DOWN_SECONDS = 120
 EVENTS = 300
