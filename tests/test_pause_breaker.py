@@ -153,6 +153,8 @@ def test_console_pause_and_resume_need_the_csrf_token(client, redis_client):
     answer = client.post("/console/routes/to-fiwit/pause", data={"csrf_token": token}, follow_redirects=True)
     assert 'action="/console/routes/to-fiwit/resume"' in answer.get_data(as_text=True)
     assert set(redis_client.hkeys("hooks:pauses")) == {"vendor:fiwit", "route:to-fiwit"}
+    overview = client.get("/console/").get_data(as_text=True)
+    assert "paused: vendor fiwit" in overview and "paused: 1 route(s)" in overview
     client.post("/console/vendors/fiwit/resume", data={"csrf_token": token})
     client.post("/console/routes/to-fiwit/resume", data={"csrf_token": token})
     assert redis_client.hgetall("hooks:pauses") == {}

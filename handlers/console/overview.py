@@ -3,6 +3,7 @@ import time
 
 from flask import current_app, render_template
 
+from handlers.admin.steering import steering_warnings
 from handlers.console.blueprint import blueprint
 from handlers.console.charts import line_chart
 from handlers.console.live import live_numbers, vendor_states
@@ -20,5 +21,6 @@ def overview():
     states = vendor_states(redis_client, current_app.config)
     return render_template("console/overview.html", live=live_numbers(redis_client, now_ts),
                            event_chart=event_chart, vendor_charts=vendor_charts,
+                           steering=steering_warnings(redis_client),
                            sandboxed_rows=[row for row in states if row["sandboxed"]],
                            unconfigured=[row for row in states if not row["has_credential"] and not row["sandboxed"]])
