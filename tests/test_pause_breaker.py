@@ -214,3 +214,9 @@ def test_an_expired_open_period_releases_one_probe_and_a_closed_breaker_its_whol
     redis_client.zadd("hooks:lanes", {"breaker:fiwit": 1.0})
     assert release_due(redis_client, None, lambda *args: sent.append(args[0]), 60) == ids[1:]
     assert sent == ids
+
+
+def test_paused_is_an_open_status_for_the_event_rollup():
+    from handlers.delivery.rollup import event_status_for
+    assert event_status_for(["paused", "succeeded"]) == "routed"
+    assert event_status_for(["paused", "dead"]) == "routed"

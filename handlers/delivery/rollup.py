@@ -1,7 +1,8 @@
 """An event's status from its deliveries (docs/admin-api.md "Events").
 
 All succeeded -> completed; all dead -> failed; some of each and none still open ->
-partially_failed; any pending or retrying -> routed. Called whenever a delivery ends.
+partially_failed; any pending, retrying or paused (open, not final) -> routed. Called
+whenever a delivery ends.
 An event still `received` is left alone: routing has not finished creating deliveries,
 and it rolls the event up itself once it has.
 
