@@ -33,7 +33,7 @@ def test_list_is_newest_first_with_summaries(client, redis_client):
     summary = answer["events"][0]
     assert summary["source"] == "foxoms" and summary["name"] == "bookingCreated"
     assert summary["status"] == "routed" and summary["received_at"].endswith("Z")
-    assert summary["deliveries"] == {"total": 2, "pending": 0, "retrying": 0, "succeeded": 1, "dead": 1}
+    assert summary["deliveries"] == {"total": 2, "pending": 0, "retrying": 0, "paused": 0, "succeeded": 1, "dead": 1}
     assert "payload" not in summary
 
 
