@@ -22,7 +22,7 @@ def create_app(test_config=None):
     app.config.from_mapping(settings.from_environment())
     app.json.sort_keys = False
     if test_config:
-        app.config.from_mapping(test_config)
+        app.config.from_mapping(settings.typed(test_config))  # strings or typed values, parsed alike
     redis_url = resolve_url(app.config)
     app.config["REDIS_URL_RESOLVED"] = redis_url
     app.config.setdefault("CELERY", celery_settings(redis_url))
