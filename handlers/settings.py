@@ -75,8 +75,8 @@ def parse_bool(text):
     return str(text).strip().lower() in ("1", "true", "yes", "on")
 
 
-# The typed settings: key -> (parser, what the value must be). Every *_SECONDS setting is
-# read by parse_seconds (see parser_for); anything else stays as given (text or None).
+# The typed settings: key -> (parser, what the value must be). Every *_SECONDS setting of
+# DEFAULTS is read by parse_seconds (see parser_for); anything else stays as given.
 PARSERS = {
     "RETRY_SCHEDULE": (parse_retry_schedule, "comma-separated seconds, none negative"),
     "MAX_BODY_BYTES": (parse_count, "a whole number of bytes"),
@@ -88,7 +88,7 @@ SECONDS = (parse_seconds, "a number of seconds, not negative")
 
 def parser_for(key):
     """(parser, what it needs) for a typed setting, else None."""
-    return PARSERS.get(key) or (SECONDS if key.endswith("_SECONDS") else None)
+    return PARSERS.get(key) or (SECONDS if key.endswith("_SECONDS") and key in DEFAULTS else None)
 
 
 def typed(config):
