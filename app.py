@@ -8,7 +8,7 @@ from handlers.delivery.ratelimit import limit_setting_problems
 from handlers.redact import install_log_filters, redact_url
 from handlers.redis_client import client_from_url, resolve_url
 from handlers.rules import RulesError, load_rules
-from handlers.inbound import store as inbound_store
+from handlers.inbound import accept as inbound_accept
 from handlers.cli import admin as admin_cli, foxoms as foxoms_cli, routes as routes_cli, send as send_cli
 from handlers.cli import sandbox as sandbox_cli, steer as steer_cli
 from handlers.web import admin as admin_api, health, hooks, metrics as metrics_view, routes_api
@@ -22,7 +22,7 @@ def create_app(test_config=None):
     app.config.from_mapping(settings.from_environment())
     app.json.sort_keys = False
     if test_config:
-        app.config.from_mapping(test_config)
+        app.config.from_mapping(settings.typed(test_config))  # strings or typed values, parsed alike
     redis_url = resolve_url(app.config)
     app.config["REDIS_URL_RESOLVED"] = redis_url
     app.config.setdefault("CELERY", celery_settings(redis_url))
@@ -47,7 +47,7 @@ def create_app(test_config=None):
     steer_api.init_app(app)
     console.init_app(app)
     celery_init_app(app)
-    inbound_store.init_app(app)
+    inbound_accept.init_app(app)
     for problem in limit_setting_problems(app.config):
         app.logger.error("%s (deliveries to that vendor fail until it is fixed; /readyz answers 503)", problem)
     app.logger.info("using Redis at %s", redact_url(redis_url))

@@ -15,7 +15,7 @@ pool and concurrency (unless --pool / --concurrency say otherwise), FOXOMS_RATE_
    queue is empty and every one of them is parked or delivered ("waiting").
 3. the same as 1 with new events, while the FoxOMS backlog waits.
 
-Target (DESIGN.md "Isolation and concurrency"): p99 of step 3 <= 2 s; FoxOMS answers no
+Target (docs/routes.md "Isolation and concurrency"): p99 of step 3 <= 2 s; FoxOMS answers no
 429 throughout.
 """
 import argparse

@@ -13,7 +13,7 @@ worker` with the Procfile's pool and concurrency (read from the Procfile, unless
   and delivered (fiwit.create_ticket) to the Fiwit simulator, which answers each call
   after --answer-ms; rate = N / (last arrival at the simulator - first POST).
 
-Target: >= 100 deliveries/s (DESIGN.md "Isolation and concurrency"); the ratio to the no-op
+Target: >= 100 deliveries/s (docs/routes.md "Isolation and concurrency"); the ratio to the no-op
 drain is printed too. Every event must arrive exactly once with a 2xx answer. Redis
 connections: connected_clients before the worker starts, after, and the peak under load.
 """

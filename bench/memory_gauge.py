@@ -14,7 +14,7 @@ import time
 import uuid
 
 from bench.common import ratio_line, redis_for_bench
-from handlers.inbound.store import ScriptCaller
+from handlers.inbound.accept import ScriptCaller
 from handlers.redis_client import client_from_url
 from handlers.redis_health import MemoryState, info_fields
 

@@ -6,7 +6,6 @@ from flask import current_app
 
 from handlers.alerts.send import flush_due
 from handlers.alerts.signals import check_backlog
-from handlers.delivery.knobs import seconds
 from handlers.delivery.wiring import deliver_sender
 from handlers.task_names import ALERTS_TICK
 
@@ -22,6 +21,6 @@ def alerts_tick(now_ts=None):
     redis_client, moment = app.extensions["redis"], time.time() if now_ts is None else float(now_ts)
     raised = check_backlog(redis_client, rules, moment)
     sent = flush_due(redis_client, rules, deliver_sender(app.extensions["celery"]),
-                     seconds(app.config, "DELIVERY_LEASE_SECONDS"), app.config["PUBLIC_BASE_URL"],
+                     app.config["DELIVERY_LEASE_SECONDS"], app.config["PUBLIC_BASE_URL"],
                      moment, app.config["MAX_BODY_BYTES"])
     return {"backlog": len(raised), "sent": len(sent)}

@@ -4,7 +4,6 @@ import time
 from celery import shared_task
 from flask import current_app
 
-from handlers.delivery.knobs import seconds
 from handlers.delivery.dispatch import release_due
 from handlers.delivery.requeue import requeue_due, sweep_inflight, sweep_received
 from handlers.delivery.wiring import deliver_sender, route_sender, runtime_for
@@ -21,7 +20,7 @@ def requeue_due_task(now_ts=None):
     slot came (the workers' dispatchers do that too; this is the backstop); `now_ts`
     (epoch s) overrides the clock of the retries."""
     app = current_app
-    send, lease_seconds = deliver_sender(app.extensions["celery"]), seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    send, lease_seconds = deliver_sender(app.extensions["celery"]), app.config["DELIVERY_LEASE_SECONDS"]
     queued = requeue_due(app.extensions["redis"], send, lease_seconds, now=_clock(now_ts))
     released = release_due(app.extensions["redis"], runtime_for(app).limits, send, lease_seconds)
     return len(queued) + len(released)
@@ -33,9 +32,9 @@ def sweep_task(now_ts=None):
     app = current_app
     redis_client, celery_app = app.extensions["redis"], app.extensions["celery"]
     resent = sweep_inflight(redis_client, deliver_sender(celery_app),
-                            seconds(app.config, "DELIVERY_LEASE_SECONDS"), now=_clock(now_ts))
+                            app.config["DELIVERY_LEASE_SECONDS"], now=_clock(now_ts))
     rerouted = sweep_received(redis_client, route_sender(celery_app),
-                              seconds(app.config, "ROUTING_GRACE_SECONDS"), now=_clock(now_ts))
+                              app.config["ROUTING_GRACE_SECONDS"], now=_clock(now_ts))
     if resent or rerouted:
         app.logger.warning("sweep: re-sent %d deliveries, re-routed %d events", len(resent), len(rerouted))
     return {"deliveries": len(resent), "events": len(rerouted)}

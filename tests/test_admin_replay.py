@@ -157,3 +157,15 @@ def test_a_malformed_replay_filter_replays_nothing(client, redis_client):
     response = client.post("/api/dead-letters/replay", json={"rout": "r1"}, headers=ADMIN)
     assert response.status_code == 422
     assert redis_client.zcard(DEAD_LETTERS) == 3 and queued_messages(redis_client) == []
+
+
+def test_replay_leases_for_the_configured_lease_seconds(make_app, redis_client):
+    """The admin replay took the default lease (60 s), not DELIVERY_LEASE_SECONDS."""
+    client = make_app(DELIVERY_LEASE_SECONDS="7").test_client()
+    event_id = make_event(redis_client, status="failed")
+    dead = make_delivery(redis_client, event_id, status="dead", attempts=[ATTEMPT])
+    before = now()
+    response = client.post(f"/api/events/{event_id}/replay", headers=ADMIN)
+    assert response.status_code == 202
+    lease = redis_client.zscore(INFLIGHT, dead) - before
+    assert 6 < lease <= 7 + (now() - before), lease

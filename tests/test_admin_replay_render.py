@@ -56,3 +56,14 @@ def test_replay_with_still_broken_rules_sends_nothing(make_app, redis_client):
     bulk = client.post("/api/dead-letters/replay", headers=ADMIN, json={})
     assert bulk.status_code == 202 and bulk.get_json()["replayed"] == 0
     assert redis_client.llen("celery") == 0
+
+
+def test_replay_renders_within_the_configured_max_body_bytes(make_app, redis_client):
+    """The re-render took the default MAX_BODY_BYTES (1 MiB), not the configured one."""
+    event_id, delivery_id = _dead_at_rendering(make_app, redis_client)
+    client = make_app(FIXED, MAX_BODY_BYTES=8).test_client()
+    response = client.post(f"/api/events/{event_id}/replay?delivery={delivery_id}", headers=ADMIN)
+    assert response.status_code == 409, response.get_json()
+    assert "MAX_BODY_BYTES (8)" in response.get_json()["error"]["message"]
+    assert get_delivery(redis_client, delivery_id)["status"] == "dead"
+    assert redis_client.llen("celery") == 0

@@ -1,5 +1,8 @@
 """The app factory, JSON errors, /healthz and /readyz."""
+import pytest
+
 from app import create_app
+from handlers.settings import SettingsError
 from handlers.web.health import RULES_NOT_USABLE
 from tests.admin_helpers import admin_rule_problems
 
@@ -86,6 +89,18 @@ def test_configuration_from_environment(monkeypatch, redis_url, routes_file):
     assert app.config["FOXOMS_BASE_URL"] == "http://127.0.0.1:9/v1"
     assert app.config["ITGLUE_BASE_URL"] == "https://api.itglue.com"
     assert app.config["CELERY"]["broker_url"] == redis_url.replace("unix://", "redis+socket://")
+
+
+def test_a_test_config_is_typed_like_the_environment(make_app):
+    app = make_app(DELIVERY_LEASE_SECONDS="7", RETRY_SCHEDULE="0.5,1", MAX_BODY_BYTES="64", HTTP_ALLOW_PRIVATE="false")
+    assert app.config["DELIVERY_LEASE_SECONDS"] == 7.0 and app.config["RETRY_SCHEDULE"] == [0.5, 1.0]
+    assert app.config["MAX_BODY_BYTES"] == 64 and app.config["HTTP_ALLOW_PRIVATE"] is False
+
+
+def test_a_bad_setting_stops_the_start(monkeypatch, make_app):
+    monkeypatch.setenv("DELIVERY_LEASE_SECONDS", "soon")
+    with pytest.raises(SettingsError, match="DELIVERY_LEASE_SECONDS must be a number of seconds"):
+        make_app()
 
 
 def test_import_creates_no_app():

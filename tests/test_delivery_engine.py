@@ -164,7 +164,7 @@ def test_a_dead_letter_replayed_after_the_vendor_recovers_succeeds_once(engine_a
         delivery_id = queue_delivery(app)
         delivery = ended(redis_client, delivery_id, "dead")
         assert get_event(redis_client, delivery["event_id"])["status"] == "failed"
-        replay_delivery(redis_client, app.extensions["celery"], delivery_id)
+        replay_delivery(redis_client, app.extensions["celery"], delivery_id, app.config["DELIVERY_LEASE_SECONDS"])
         assert redis_client.zscore(leases.DEAD, delivery_id) is None
         delivery = ended(redis_client, delivery_id, "succeeded")
     assert [a["outcome"] for a in get_attempts(redis_client, delivery_id)] == ["retrying", "dead", "succeeded"]
@@ -190,7 +190,7 @@ def test_a_replayed_delivery_starts_the_retry_schedule_again(engine_app, redis_c
     with running_worker(app):
         delivery_id = queue_delivery(app)
         ended(redis_client, delivery_id, "dead")  # attempts 1 (retrying) and 2 (dead: one delay allows two)
-        replay_delivery(redis_client, app.extensions["celery"], delivery_id)
+        replay_delivery(redis_client, app.extensions["celery"], delivery_id, app.config["DELIVERY_LEASE_SECONDS"])
         delivery = ended(redis_client, delivery_id, "succeeded")  # 3 fails and is retried; 4 succeeds
     attempts = get_attempts(redis_client, delivery_id)
     assert [(a["number"], a["outcome"]) for a in attempts] == [

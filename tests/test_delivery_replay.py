@@ -25,7 +25,7 @@ def dead_delivery(redis_client):
 
 def test_replay_resets_and_queues_keeping_history_and_state(app, redis_client):
     delivery_id = dead_delivery(redis_client)
-    replay_delivery(redis_client, app.extensions["celery"], delivery_id)
+    replay_delivery(redis_client, app.extensions["celery"], delivery_id, app.config["DELIVERY_LEASE_SECONDS"])
     delivery = get_delivery(redis_client, delivery_id)
     assert delivery["status"] == "pending" and delivery["state"] == {"foxtag_sent": [0, 1]}
     assert len(get_attempts(redis_client, delivery_id)) == 1
@@ -40,10 +40,10 @@ def test_replay_is_refused_while_the_delivery_runs(app, redis_client):
     delivery_id = dead_delivery(redis_client)
     leases.take_lease(redis_client, delivery_id, None, time.time(), time.time() + 60)
     with pytest.raises(ReplayRefused):
-        replay_delivery(redis_client, app.extensions["celery"], delivery_id)
+        replay_delivery(redis_client, app.extensions["celery"], delivery_id, app.config["DELIVERY_LEASE_SECONDS"])
     assert redis_client.llen("celery") == 0
 
 
 def test_replay_of_a_missing_delivery_is_refused(app, redis_client):
     with pytest.raises(ReplayRefused):
-        replay_delivery(redis_client, app.extensions["celery"], "evt_x:route:a")
+        replay_delivery(redis_client, app.extensions["celery"], "evt_x:route:a", app.config["DELIVERY_LEASE_SECONDS"])

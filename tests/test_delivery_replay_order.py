@@ -32,7 +32,7 @@ def test_a_replay_finished_at_once_leaves_its_event_completed(app, redis_client)
 
     before_task_publish.connect(instant_worker, weak=False)
     try:
-        replay_delivery(redis_client, app.extensions["celery"], record["id"])
+        replay_delivery(redis_client, app.extensions["celery"], record["id"], app.config["DELIVERY_LEASE_SECONDS"])
     finally:
         before_task_publish.disconnect(instant_worker)
     assert seen == ["routed"]

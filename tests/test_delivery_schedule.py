@@ -1,7 +1,6 @@
 """Retry timing: the schedule, jitter, Retry-After, and where a retry waits."""
 import pytest
 
-from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.schedule import COUNTDOWN_MAX_SECONDS, retry_delay, rides_countdown
 
 SCHEDULE = [5.0, 300.0, 1800.0]
@@ -40,9 +39,3 @@ def test_short_waits_ride_a_countdown_long_ones_are_stored():
     assert rides_countdown(COUNTDOWN_MAX_SECONDS)
     assert not rides_countdown(COUNTDOWN_MAX_SECONDS + 0.1)
 
-
-def test_knobs_read_strings_and_fall_back_to_defaults():
-    assert seconds({"DELIVERY_LEASE_SECONDS": "3.5"}, "DELIVERY_LEASE_SECONDS") == 3.5
-    assert seconds({}, "ROUTING_GRACE_SECONDS") == 60.0
-    assert retry_schedule({"RETRY_SCHEDULE": "0.2, 0.2"}) == [0.2, 0.2]
-    assert retry_schedule({"RETRY_SCHEDULE": [5.0]}) == [5.0]

@@ -220,3 +220,11 @@ def test_paused_is_an_open_status_for_the_event_rollup():
     from handlers.delivery.rollup import event_status_for
     assert event_status_for(["paused", "succeeded"]) == "routed"
     assert event_status_for(["paused", "dead"]) == "routed"
+
+
+def test_breaker_settings_are_typed_and_a_bad_one_is_named():
+    from handlers import settings
+    assert settings.from_environment({})["BREAKER_FAILURES"] == 10
+    assert settings.from_environment({})["BREAKER_OPEN_SECONDS"] == 60.0
+    with pytest.raises(settings.SettingsError, match="BREAKER_FAILURES must be a whole number"):
+        settings.typed({"BREAKER_FAILURES": "ten"})

@@ -22,6 +22,41 @@ def test_defaults_match_the_design_table():
     assert config["EVENT_RETENTION_DAYS"] == 14
     assert config["ADMIN_TOKEN"] is None
     assert config["REDIS_URL"] is None
+    assert config["DELIVERY_LEASE_SECONDS"] == 60.0 and config["ROUTING_GRACE_SECONDS"] == 60.0
+    assert config["RATE_LIMIT_MAX_WAIT_SECONDS"] == 0.5
+    assert config["HTTP_ALLOW_PRIVATE"] is False
+
+
+def test_settings_are_typed_once_from_text_or_typed_values():
+    config = settings.from_environment({"DELIVERY_LEASE_SECONDS": "3.5", "RETRY_SCHEDULE": "0.2, 0.2",
+                                        "MAX_BODY_BYTES": "64", "HTTP_ALLOW_PRIVATE": "true"})
+    assert config["DELIVERY_LEASE_SECONDS"] == 3.5 and config["RETRY_SCHEDULE"] == [0.2, 0.2]
+    assert config["MAX_BODY_BYTES"] == 64 and config["HTTP_ALLOW_PRIVATE"] is True
+    test_config = settings.typed({"RETRY_SCHEDULE": [5], "ROUTING_GRACE_SECONDS": 2, "MAX_BODY_BYTES": 8,
+                                  "HTTP_ALLOW_PRIVATE": False, "ADMIN_TOKEN": None})
+    assert test_config == {"RETRY_SCHEDULE": [5.0], "ROUTING_GRACE_SECONDS": 2.0, "MAX_BODY_BYTES": 8,
+                           "HTTP_ALLOW_PRIVATE": False, "ADMIN_TOKEN": None}
+    assert settings.typed({"RETRY_SCHEDULE": ""}) == {"RETRY_SCHEDULE": []}  # a test config: no retries
+
+
+@pytest.mark.parametrize("key, value", [
+    ("DELIVERY_LEASE_SECONDS", "sixty-s3cr3t"), ("ROUTING_GRACE_SECONDS", "-1"), ("RATE_LIMIT_MAX_WAIT_SECONDS", "nan"),
+    ("RETRY_SCHEDULE", "5,x-s3cr3t"), ("RETRY_SCHEDULE", "5,-1"), ("MAX_BODY_BYTES", "1.5"),
+    ("EVENT_RETENTION_DAYS", "-3"), ("MAX_BODY_BYTES", "s3cr3t"),
+])
+def test_a_bad_setting_is_a_start_time_error_naming_it_not_its_value(key, value):
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.from_environment({key: value})
+    message = str(caught.value)
+    assert f"{key} must be" in message
+    assert value not in message and "s3cr3t" not in message
+
+
+def test_every_bad_setting_is_named_at_once():
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.from_environment({"MAX_BODY_BYTES": "big", "DELIVERY_LEASE_SECONDS": "-5"})
+    assert str(caught.value) == ("unusable settings: MAX_BODY_BYTES must be a whole number of bytes; "
+                                 "DELIVERY_LEASE_SECONDS must be a number of seconds, not negative")
 
 
 def test_negative_retry_delay_is_refused():

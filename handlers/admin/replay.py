@@ -24,24 +24,25 @@ from handlers.task_names import ROUTE_EVENT
 CHUNK_SIZE = 500
 
 
-def rerender_and_replay(redis_client, celery_app, delivery_id, rules=None):
+def rerender_and_replay(redis_client, celery_app, delivery_id, rules=None, *, config):
     """Replay one delivery, rendered again first when `rules` are given; NotFound (404),
-    DeliveryInFlight or NotRenderable (409)."""
+    DeliveryInFlight or NotRenderable (409). `config` (app.config) gives MAX_BODY_BYTES
+    for the render and DELIVERY_LEASE_SECONDS for the lease."""
     if not redis_client.exists(delivery_key(delivery_id)):
         raise NotFound(f"no delivery {delivery_id!r}")
     if rules is not None:
-        reason = rerender_delivery(redis_client, rules, delivery_id)
+        reason = rerender_delivery(redis_client, rules, delivery_id, config["MAX_BODY_BYTES"])
         if reason is not None:
             raise NotRenderable(f"delivery {delivery_id!r} still cannot be rendered: {reason}")
     try:
-        return replay_delivery(redis_client, celery_app, delivery_id)
+        return replay_delivery(redis_client, celery_app, delivery_id, config["DELIVERY_LEASE_SECONDS"])
     except ReplayRefused as exc:
         if not redis_client.exists(delivery_key(delivery_id)):
             raise NotFound(f"no delivery {delivery_id!r}") from exc
         raise DeliveryInFlight(str(exc)) from exc
 
 
-def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=None):
+def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=None, *, config):
     """Replay one delivery of the event, or the event (see the module docstring)."""
     if get_event(redis_client, event_id) is None:
         raise NotFound(f"no event {event_id!r}")
@@ -49,7 +50,7 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=Non
     if delivery_id is not None:
         if delivery_id not in delivery_ids:
             raise NotFound(f"event {event_id!r} has no delivery {delivery_id!r}")
-        rerender_and_replay(redis_client, celery_app, delivery_id, rules)
+        rerender_and_replay(redis_client, celery_app, delivery_id, rules, config=config)
         return {"event_id": event_id, "routing": False, "deliveries": [delivery_id]}
     if not delivery_ids:
         set_event_status(redis_client, event_id, "received")
@@ -57,7 +58,7 @@ def replay_event(redis_client, celery_app, event_id, delivery_id=None, rules=Non
         return {"event_id": event_id, "routing": True, "deliveries": []}
     dead = [d for d in delivery_ids if redis_client.hget(delivery_key(d), "status") == "dead"]
     for dead_id in dead:
-        rerender_and_replay(redis_client, celery_app, dead_id, rules)
+        rerender_and_replay(redis_client, celery_app, dead_id, rules, config=config)
     return {"event_id": event_id, "routing": False, "deliveries": dead}
 
 
@@ -76,12 +77,12 @@ def matching_dead_letters(redis_client, route=None, vendor=None):
     return matching
 
 
-def replay_dead_letters(redis_client, celery_app, route=None, vendor=None, rules=None):
+def replay_dead_letters(redis_client, celery_app, route=None, vendor=None, rules=None, *, config):
     """Replay every matching dead letter: {"replayed": n, "delivery_ids": [...]}."""
     replayed = []
     for delivery_id in matching_dead_letters(redis_client, route, vendor):
         try:
-            rerender_and_replay(redis_client, celery_app, delivery_id, rules)
+            rerender_and_replay(redis_client, celery_app, delivery_id, rules, config=config)
         except NotFound:
             redis_client.zrem(DEAD_LETTERS, delivery_id)  # its record is gone (retention)
             continue

@@ -4,7 +4,6 @@ handlers.delivery.breaker do the work)."""
 from handlers.actions import load_all
 from handlers.admin.errors import NotFound
 from handlers.delivery import breaker, pause
-from handlers.delivery.knobs import seconds
 from handlers.delivery.wiring import deliver_sender
 
 
@@ -35,7 +34,7 @@ def resume_target(app, kind, name):
     """Resume and send what waited, in creation order; {kind, name, paused: false, released}."""
     _known(app, kind, name)
     released = pause.resume(app.extensions["redis"], kind, name, deliver_sender(app.extensions["celery"]),
-                            seconds(app.config, "DELIVERY_LEASE_SECONDS"))
+                            app.config["DELIVERY_LEASE_SECONDS"])
     return {"kind": kind, "name": name, "paused": False, "released": released}
 
 

@@ -75,7 +75,8 @@ def events_replay(event_id, delivery_id):
     """Re-queue the event's dead deliveries (or route it again if it has none)."""
     try:
         require_replay_ids(event_id, delivery_id)
-        queued = replay_event(*_services(), event_id, delivery_id, current_app.extensions["rules"])
+        queued = replay_event(*_services(), event_id, delivery_id, current_app.extensions["rules"],
+                              config=current_app.config)
     except (NotFound, DeliveryInFlight, NotRenderable) as exc:
         raise click.ClickException(exc.message) from exc
     if queued["routing"]:
@@ -107,7 +108,8 @@ def dead_letters_list(route, vendor, limit, cursor, as_json):
 @click.option("--vendor")
 def dead_letters_replay(route, vendor):
     """Re-queue every dead delivery (or only those of --route / --vendor)."""
-    answer = replay_dead_letters(*_services(), route=route, vendor=vendor, rules=current_app.extensions["rules"])
+    answer = replay_dead_letters(*_services(), route=route, vendor=vendor, rules=current_app.extensions["rules"],
+                                 config=current_app.config)
     for delivery_id in answer["delivery_ids"]:
         click.echo(f"queued delivery {delivery_id}")
     click.echo(f"replayed {answer['replayed']} dead letters")

@@ -45,7 +45,8 @@ def dead_letters():
 @blueprint.post("/dead-letters/<delivery_id>/replay")
 @csrf_protected
 def dead_letter_replay(delivery_id):
-    rerender_and_replay(_redis(), current_app.extensions["celery"], delivery_id, current_app.extensions["rules"])
+    rerender_and_replay(_redis(), current_app.extensions["celery"], delivery_id, current_app.extensions["rules"],
+                        config=current_app.config)
     flash(f"Replayed {delivery_id}: it is queued and starts its retry schedule again.", "ok")
     return _back(_filters(request.form))
 
@@ -64,6 +65,6 @@ def dead_letters_replay():
     if request.form.get("confirm") != "yes":
         return redirect(url_for("console.dead_letters_confirm", **{k: v for k, v in filters.items() if v}))
     answer = replay_dead_letters(_redis(), current_app.extensions["celery"], **filters,
-                                 rules=current_app.extensions["rules"])
+                                 rules=current_app.extensions["rules"], config=current_app.config)
     flash(f"Replayed {answer['replayed']} dead letter{'' if answer['replayed'] == 1 else 's'}.", "ok")
     return _back(filters)

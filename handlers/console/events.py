@@ -48,7 +48,7 @@ def event(event_id):
 def event_replay(event_id):
     delivery_id = request.form.get("delivery") or None
     answer = replay_event(_redis(), current_app.extensions["celery"], event_id, delivery_id,
-                          current_app.extensions["rules"])
+                          current_app.extensions["rules"], config=current_app.config)
     if answer["routing"]:
         flash("The event had no deliveries: it is queued to be routed again.", "ok")
     elif answer["deliveries"]:

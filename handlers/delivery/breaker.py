@@ -17,7 +17,6 @@ import time
 from urllib.parse import urlsplit
 
 from handlers.delivery import parking
-from handlers.delivery.knobs import seconds
 from handlers.store import scripts
 from handlers.store.keys import key
 
@@ -49,7 +48,7 @@ def lane_breaker(lane):
 
 
 def failures_to_open(config):
-    return int(seconds(config, "BREAKER_FAILURES"))
+    return int(config["BREAKER_FAILURES"])
 
 
 # KEYS: breaker. ARGV: now, delivery id, probe hold (s). Returns {verdict, wake}: 'go'
@@ -105,7 +104,7 @@ def record(redis_client, config, name, delivery_id, failed, now=time.time):
     """Count an attempt's outcome; returns 'opened', 'reopened', 'closed' or ''. An
     opened or reopened breaker's lane is set to wake when the period ends."""
     args = [repr(now()), delivery_id, "1" if failed else "0", failures_to_open(config),
-            repr(seconds(config, "BREAKER_OPEN_SECONDS")), repr(MAX_OPEN_SECONDS)]
+            repr(float(config["BREAKER_OPEN_SECONDS"])), repr(MAX_OPEN_SECONDS)]
     change, open_until = scripts.run(redis_client, _RECORD, [breaker_key(name)], args)
     if change in ("opened", "reopened"):
         parking.set_wake(redis_client, breaker_lane(name), float(open_until))

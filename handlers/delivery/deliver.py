@@ -18,7 +18,6 @@ from handlers import metrics
 from handlers.actions import ActionContext, get_action
 from handlers.alerts.signals import attempt_settled, emit
 from handlers.delivery import breaker, leases, parking, pause
-from handlers.delivery.knobs import retry_schedule, seconds
 from handlers.delivery.ratelimit import RateLimited, vendor_lane
 from handlers.delivery.rollup import rollup_event
 from handlers.delivery.schedule import retry_delay, rides_countdown
@@ -58,7 +57,7 @@ def deliver(rt, delivery_id, message_token=None):
     if delivery["status"] in ("succeeded", "dead"):
         return "skipped"
     started = rt.now()
-    lease_seconds = seconds(rt.config, "DELIVERY_LEASE_SECONDS")
+    lease_seconds = rt.config["DELIVERY_LEASE_SECONDS"]
     if leases.take_lease(rt.redis, delivery_id, message_token, started, started + lease_seconds) is None:
         return "busy"
     held = _held_back(rt, delivery, lease_seconds)
@@ -87,7 +86,7 @@ def deliver(rt, delivery_id, message_token=None):
     delay = None
     if not verdict.succeeded and verdict.retryable:
         made = delivery["attempts"] + 1 - delivery["schedule_from"]  # since the schedule (re)started
-        delay = retry_delay(retry_schedule(rt.config), made, verdict.retry_after, rt.rand)
+        delay = retry_delay(rt.config["RETRY_SCHEDULE"], made, verdict.retry_after, rt.rand)
     status = "succeeded" if verdict.succeeded else ("retrying" if delay is not None else "dead")
     finished = rt.now()
     due = finished + delay if delay is not None else None

@@ -8,7 +8,6 @@ accepted are not sent again. The retry schedule starts again from its first dela
 import time
 
 from handlers.delivery import leases
-from handlers.delivery.knobs import DEFAULT_SECONDS
 from handlers.delivery.wiring import deliver_sender
 from handlers.store.deliveries import get_delivery, update_delivery
 from handlers.store.events import event_key, set_event_status
@@ -21,9 +20,9 @@ class ReplayRefused(Exception):
     """The delivery does not exist, or a worker holds it right now."""
 
 
-def replay_delivery(redis_client, celery_app, delivery_id,
-                    lease_seconds=DEFAULT_SECONDS["DELIVERY_LEASE_SECONDS"], now=time.time):
-    """Reset one delivery and queue "delivery.deliver" for it; returns its id."""
+def replay_delivery(redis_client, celery_app, delivery_id, lease_seconds, now=time.time):
+    """Reset one delivery and queue "delivery.deliver" for it under a lease of `lease_seconds`
+    (DELIVERY_LEASE_SECONDS); returns its id."""
     delivery = get_delivery(redis_client, delivery_id)
     if delivery is None:
         raise ReplayRefused(f"no delivery {delivery_id!r}")

@@ -6,7 +6,6 @@ from handlers.actions import load_all
 from handlers.delivery import leases
 from handlers.delivery.deliver import Runtime
 from handlers.delivery.dispatch import Dispatcher
-from handlers.delivery.knobs import seconds
 from handlers.delivery.ratelimit import VendorLimits
 from handlers.redact import rules_secrets
 from handlers.task_names import DELIVER, ROUTE_EVENT
@@ -37,7 +36,7 @@ def runtime_for(app):
         redis=redis_client,
         config=app.config,
         session=vendor_session(),
-        limits=VendorLimits(redis_client, app.config, seconds(app.config, "RATE_LIMIT_MAX_WAIT_SECONDS")),
+        limits=VendorLimits(redis_client, app.config, app.config["RATE_LIMIT_MAX_WAIT_SECONDS"]),
         send=deliver_sender(app.extensions["celery"]),
         secrets=tuple(rules_secrets(app.extensions.get("rules"))),
         rules=app.extensions.get("rules"),
@@ -49,14 +48,14 @@ def runtime_for(app):
 def dispatcher_for(app):
     """The release loop of parked deliveries for this worker process (see tasks.dispatcher)."""
     return Dispatcher(app.extensions["redis"], runtime_for(app).limits, deliver_sender(app.extensions["celery"]),
-                      seconds(app.config, "DELIVERY_LEASE_SECONDS"))
+                      app.config["DELIVERY_LEASE_SECONDS"])
 
 
 def lease_for_message(app, delivery_id, token, now=time.time):
     """Lease the delivery to a message carrying `token`, if no one else holds it (free, or
     leased to `token` already: routing the same event again); True when leased."""
     redis_client, moment = app.extensions["redis"], now()
-    lease_end = moment + seconds(app.config, "DELIVERY_LEASE_SECONDS")
+    lease_end = moment + app.config["DELIVERY_LEASE_SECONDS"]
     return bool(leases.take_lease(redis_client, delivery_id, None, moment, lease_end, token)
                 or leases.take_lease(redis_client, delivery_id, token, moment, lease_end, token))
 

@@ -41,7 +41,8 @@ def events_show(event_id):
 def events_replay(event_id):
     query = params.load(params.replay_schema, request.args)
     require_replay_ids(event_id, query["delivery"])
-    queued = replay_event(_redis(), _celery(), event_id, query["delivery"], current_app.extensions["rules"])
+    queued = replay_event(_redis(), _celery(), event_id, query["delivery"], current_app.extensions["rules"],
+                          config=current_app.config)
     return jsonify(queued=queued), 202
 
 
@@ -56,7 +57,8 @@ def dead_letters_index():
 @admin_required
 def dead_letters_replay():
     query = params.load(params.dead_letter_filter_schema, request.args, params.json_object(request.get_data()))
-    return jsonify(replay_dead_letters(_redis(), _celery(), **query, rules=current_app.extensions["rules"])), 202
+    return jsonify(replay_dead_letters(_redis(), _celery(), **query, rules=current_app.extensions["rules"],
+                                       config=current_app.config)), 202
 
 
 def init_app(app):

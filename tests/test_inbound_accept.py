@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from handlers.inbound.enqueue import decode_task_message
-from handlers.inbound.store import InboundStore, StoreUnavailable
+from handlers.inbound.accept import InboundStore, StoreUnavailable
 from handlers.store.events import EVENTS_INDEX, get_event
 from handlers.store.keys import key
 from handlers.task_names import PROBE_WRITE, ROUTE_EVENT
