@@ -104,7 +104,7 @@ class VendorClient:
     default_headers: dict = {}
     json_content_type = "application/json"
     needs_credential = True
-    no_content_ok = False  # True: an empty 204 is a success without the vendor's contract_problem checks
+    no_content_ok = False  # True: an empty 204 is a success without the vendor's body_problem checks
 
     def __init__(self, base_url, credential, session=None, before_request=None, timeout=REQUEST_TIMEOUT_SECONDS):
         self.base_url = (base_url or "").rstrip("/")
@@ -195,7 +195,7 @@ class VendorClient:
             "request_id": response.headers.get("X-Request-Id"),
         }
         if 200 <= response.status_code < 300:
-            problem = None if self.no_content_ok and answer.no_content else self.contract_problem(prepared, answer)
+            problem = self.contract_problem(prepared, answer)
             if problem:
                 raise VendorContractError(
                     f"{self.vendor} answered {response.status_code} but {problem}",
@@ -225,11 +225,16 @@ class VendorClient:
 
     # vendor hooks --------------------------------------------------------------
     def contract_problem(self, prepared, answer):
-        """Why a 2xx answer is not what the vendor documents, or None. Default: a JSON body."""
+        """Why a 2xx answer is not what the vendor documents, or None: a JSON body (or an empty 204)
+        that passes the vendor's `body_problem`; an empty 204 passes outright where `no_content_ok`."""
         if answer.no_content:
-            return None
+            return None if self.no_content_ok else self.body_problem(prepared, answer)
         if answer.data is None:
             return "the body is not JSON" if answer.text.strip() else "the body is empty"
+        return self.body_problem(prepared, answer)
+
+    def body_problem(self, prepared, answer):
+        """Why a 2xx answer's body is not the vendor's documented shape, or None."""
         return None
 
     def describe_error(self, answer):

@@ -30,10 +30,7 @@ class FoxtagClient(VendorClient):
     def auth_headers(self):
         return {"Authorization": f"Bearer {self.credential}"}
 
-    def contract_problem(self, prepared, answer):
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         if prepared.method == "POST" and isinstance(prepared.json, list):
             data = answer.data
             if not isinstance(data, dict) or data.get("status") not in ("success", "with_errors"):

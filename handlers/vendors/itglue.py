@@ -35,10 +35,7 @@ class ITGlueClient(VendorClient):
     def auth_headers(self):
         return {"x-api-key": self.credential}
 
-    def contract_problem(self, prepared, answer):
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         if not isinstance(answer.data, dict) or "data" not in answer.data:
             return "the body is not a JSON:API document with data"
         return None
