@@ -25,18 +25,29 @@ def start_worker_process(redis_url, routes_file, tmp_path, foxoms_sim):
         command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool", "solo",
                    "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
                    "--hostname", f"crash{len(processes)}-{os.getpid()}@%h", "--loglevel", "INFO"]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        wait_for(lambda: process.poll() is not None or b"ready." in log_path.read_bytes(), timeout=20,
-                 message="the worker to be ready")
-        assert process.poll() is None, log_path.read_text()
-        return process
+        return start_ready(command, environ, log_path, processes, timeout=20)
 
     try:
         yield start
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+        kill_all(processes)
+
+
+def start_ready(command, env, log_path, started, timeout):
+    """Popen the worker `command` in the repo, logging to `log_path`, added to `started`;
+    return it once it logs "ready." (fail with its log if it exits first or takes over `timeout` s)."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    started.append(process)
+    wait_for(lambda: process.poll() is not None or b"ready." in log_path.read_bytes(), timeout=timeout,
+             message="the worker to be ready")
+    assert process.poll() is None, log_path.read_text()
+    return process
+
+
+def kill_all(processes):
+    """Kill those of `processes` still running, and reap them all."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
