@@ -16,6 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from handlers.embedded_redis import EmbeddedRedis  # noqa: E402
+from handlers.redis_client import client_from_url  # noqa: E402
+from handlers.sandbox.fiwit import DEFAULT_KEY as FIWIT_KEY, FiwitSimulator  # noqa: E402
 from tests.helpers import free_port  # noqa: E402
 
 
@@ -26,6 +28,21 @@ def foxoms_routes(events, routes="routes: []"):
     """A routes file with the benches' FoxOMS source taking `events`, then `routes`."""
     return (f'sources:\n  foxoms:\n    type: foxoms\n    tokens: ["{TOKEN}"]\n'
             f'    events: [{", ".join(events)}]\n' + routes.strip("\n") + "\n")
+
+
+def booking_to_foxoms(name="{{ payload.name }}"):
+    """The routes-file entry sending each FoxOMS bookingCreated to foxoms.create as a project called `name`."""
+    return f"""  - id: booking-to-foxoms
+    source: foxoms
+    events: [bookingCreated]
+    actions:
+      - id: project
+        call: foxoms.create
+        args:
+          module: project
+          fields:
+            name: "{name}"
+"""
 
 
 def machine():
@@ -254,6 +271,26 @@ def write_routes(text):
     handle.write(text)
     handle.close()
     return handle.name
+
+
+def service_env(redis_url, routes, simulator, metrics_dir):
+    """The environment of the service's processes: this Redis, these routes, the Fiwit simulator."""
+    return dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
+                FIWIT_API_KEY=FIWIT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+
+
+@contextmanager
+def fiwit_service(routes_text):
+    """A Redis, the Fiwit simulator, a metrics folder and a routes file of `routes_text`;
+    yield (redis_url, simulator, the service's env, a Redis client)."""
+    with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
+            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
+        routes = write_routes(routes_text)
+        env = service_env(redis_url, routes, simulator, metrics_dir)
+        try:
+            yield redis_url, simulator, env, client_from_url(redis_url)
+        finally:
+            os.unlink(routes)
 
 
 def children(pid):

@@ -26,27 +26,17 @@ import time
 
 import requests
 
-from bench.common import (TOKEN, celery_workers, foxoms_routes, gunicorn, machine, post_events, procfile_worker_pool,
-                          queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
+from bench.common import (TOKEN, booking_to_foxoms, celery_workers, foxoms_routes, gunicorn, machine, post_events,
+                          procfile_worker_pool, queue_drained, quiet_simulators, redis_for_bench, wait_until,
+                          write_routes)
 from handlers.delivery.parking import lane_key
 from handlers.delivery.ratelimit import vendor_lane
 from handlers.redis_client import client_from_url
-from tests.simulators.fiwit import DEFAULT_KEY as FIWIT_KEY, FiwitSimulator
-from tests.simulators.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
+from handlers.sandbox.fiwit import DEFAULT_KEY as FIWIT_KEY, FiwitSimulator
+from handlers.sandbox.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
 
 TARGET_P99_SECONDS = 2.0
-ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], """
-routes:
-  - id: booking-to-foxoms
-    source: foxoms
-    events: [bookingCreated]
-    actions:
-      - id: project
-        call: foxoms.create
-        args:
-          module: project
-          fields:
-            name: "{{ payload.name }}"
+ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], "routes:\n" + booking_to_foxoms() + """
   - id: contact-to-fiwit
     source: foxoms
     events: [contactCreated]

@@ -18,17 +18,13 @@ drain is printed too. Every event must arrive exactly once with a 2xx answer. Re
 connections: connected_clients before the worker starts, after, and the peak under load.
 """
 import argparse
-import os
 import statistics
-import tempfile
 import time
 
-from bench.common import (ClientsPeak, CpuMeter, celery_workers, children, connected_clients, gunicorn_server, machine,
-                          procfile_worker_pool, quiet_simulators, redis_for_bench, write_routes)
+from bench.common import (ClientsPeak, CpuMeter, celery_workers, children, connected_clients, fiwit_service,
+                          gunicorn_server, machine, procfile_worker_pool, quiet_simulators)
 from bench import pipeline
-from bench.pipeline import ROUTES, drain_noops, service_env
-from handlers.redis_client import client_from_url
-from tests.simulators.fiwit import FiwitSimulator
+from bench.pipeline import ROUTES, drain_noops
 
 TARGET_PER_SECOND = 100
 
@@ -54,29 +50,22 @@ def main():
     options = parser.parse_args()
     quiet_simulators()
     results = {"noop": [], "latency": []}
-    with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
-            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
-        routes = write_routes(ROUTES)
-        env = service_env(redis_url, routes, simulator, metrics_dir)
-        redis_client = client_from_url(redis_url)
-        try:
-            with gunicorn_server("app:create_app()", env, 2) as (base, master):
-                before = connected_clients(redis_client)
-                with celery_workers(env, concurrency=options.concurrency, pool=options.pool) as (worker,):
-                    meter = CpuMeter({"web": lambda: children(master.pid),
-                                      "worker": lambda: [worker.pid] + children(worker.pid)}, redis_client)
-                    idle = connected_clients(redis_client)
-                    answer = options.answer_ms / 1000
-                    run_events(base, simulator, "warm-up", 50, answer)
-                    with ClientsPeak(redis_client, pid=worker.pid) as clients:
-                        for number in range(options.rounds):
-                            results["noop"].append(drain_noops(redis_url, redis_client, options.events))
-                            meter.start()
-                            started = time.monotonic()
-                            results["latency"].append(run_events(base, simulator, f"r{number}", options.events, answer))
-                            cpu, wall = meter.stop(), time.monotonic() - started
-        finally:
-            os.unlink(routes)
+    with fiwit_service(ROUTES) as (redis_url, simulator, env, redis_client):
+        with gunicorn_server("app:create_app()", env, 2) as (base, master):
+            before = connected_clients(redis_client)
+            with celery_workers(env, concurrency=options.concurrency, pool=options.pool) as (worker,):
+                meter = CpuMeter({"web": lambda: children(master.pid),
+                                  "worker": lambda: [worker.pid] + children(worker.pid)}, redis_client)
+                idle = connected_clients(redis_client)
+                answer = options.answer_ms / 1000
+                run_events(base, simulator, "warm-up", 50, answer)
+                with ClientsPeak(redis_client, pid=worker.pid) as clients:
+                    for number in range(options.rounds):
+                        results["noop"].append(drain_noops(redis_url, redis_client, options.events))
+                        meter.start()
+                        started = time.monotonic()
+                        results["latency"].append(run_events(base, simulator, f"r{number}", options.events, answer))
+                        cpu, wall = meter.stop(), time.monotonic() - started
     print(f"machine: {machine()}; celery --pool {options.pool} --concurrency {options.concurrency}; "
           f"gunicorn 2 x sync; vendor answers in {options.answer_ms} ms; {options.events} events x {options.rounds} rounds")
     for name, rates in results.items():

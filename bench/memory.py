@@ -19,14 +19,11 @@ after all of them, for the same three processes: a leak per event would show her
 """
 import argparse
 import os
-import tempfile
 import time
 
-from bench.common import (bench_celery, celery_workers, children, gunicorn_server, machine, peak_rss_mib, rss_mib,
-                          post_events, queue_drained, quiet_simulators, redis_for_bench, wait_until, write_routes)
-from bench.pipeline import ROUTES, TOKEN, booking, service_env
-from handlers.redis_client import client_from_url
-from handlers.sandbox.fiwit import FiwitSimulator
+from bench.common import (bench_celery, celery_workers, children, fiwit_service, gunicorn_server, machine, peak_rss_mib,
+                          rss_mib, post_events, queue_drained, quiet_simulators, wait_until)
+from bench.pipeline import ROUTES, TOKEN, booking
 from handlers.task_names import PROBE_NOOP
 
 
@@ -61,33 +58,26 @@ def main():
     count = options.events
     bodies = [booking("memory", number) for number in range(count)]
     figures = {}
-    with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
-            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
-        routes = write_routes(ROUTES)
-        env = service_env(redis_url, routes, simulator, metrics_dir)
-        redis_client = client_from_url(redis_url)
-        try:
-            started = time.monotonic()
-            with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
-                    celery_workers(env, concurrency=options.concurrency) as (worker,):
-                tenth = count // 10
-                deliver_all(base, simulator, redis_client, bodies[:tenth], tenth)
-                early = resident(master, worker)
-                deliver_all(base, simulator, redis_client, bodies[tenth:], count)
-                late = resident(master, worker)
-                figures["service"] = (web_peak(master), *celery_peaks(worker))
-            service_seconds = time.monotonic() - started
-            with gunicorn_server("bench.bare_app:create_bare_app()", env, options.workers) as (base, master), \
-                    celery_workers(env, concurrency=options.concurrency, app="bench.bare_celery") as (worker,):
-                post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
-                client = bench_celery(redis_url)
-                for _ in range(count):
-                    client.send_task(PROBE_NOOP)
-                client.close()
-                wait_until(lambda: queue_drained(redis_client), timeout=600, interval=0.05, message="no-op tasks to drain")
-                figures["bare"] = (web_peak(master), *celery_peaks(worker))
-        finally:
-            os.unlink(routes)
+    with fiwit_service(ROUTES) as (redis_url, simulator, env, redis_client):
+        started = time.monotonic()
+        with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
+                celery_workers(env, concurrency=options.concurrency) as (worker,):
+            tenth = count // 10
+            deliver_all(base, simulator, redis_client, bodies[:tenth], tenth)
+            early = resident(master, worker)
+            deliver_all(base, simulator, redis_client, bodies[tenth:], count)
+            late = resident(master, worker)
+            figures["service"] = (web_peak(master), *celery_peaks(worker))
+        service_seconds = time.monotonic() - started
+        with gunicorn_server("bench.bare_app:create_bare_app()", env, options.workers) as (base, master), \
+                celery_workers(env, concurrency=options.concurrency, app="bench.bare_celery") as (worker,):
+            post_events(base + "/hooks/foxoms/bookingCreated", TOKEN, bodies)
+            client = bench_celery(redis_url)
+            for _ in range(count):
+                client.send_task(PROBE_NOOP)
+            client.close()
+            wait_until(lambda: queue_drained(redis_client), timeout=600, interval=0.05, message="no-op tasks to drain")
+            figures["bare"] = (web_peak(master), *celery_peaks(worker))
     print(f"machine: {machine()}; gunicorn {options.workers} x sync; celery prefork --concurrency {options.concurrency}; "
           f"{count} events (service run {service_seconds:.0f} s)")
     for index, name in enumerate(("web worker", "celery consumer (parent)", "celery pool process")):

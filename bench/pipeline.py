@@ -25,15 +25,11 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
 from collections import Counter
 
-from bench.common import (TOKEN, CpuMeter, bench_celery, celery_workers, children, foxoms_routes, gunicorn_server,
-                          machine, post_events, queue_drained, quiet_simulators, ratio_line, redis_for_bench,
-                          wait_until, write_routes)
-from handlers.redis_client import client_from_url
-from handlers.sandbox.fiwit import DEFAULT_KEY, FiwitSimulator
+from bench.common import (TOKEN, CpuMeter, bench_celery, celery_workers, children, fiwit_service, foxoms_routes,
+                          gunicorn_server, machine, post_events, queue_drained, quiet_simulators, ratio_line, wait_until)
 from handlers.task_names import PROBE_NOOP
 
 ROUTES = foxoms_routes(['bookingCreated'], """
@@ -49,12 +45,6 @@ routes:
             name: "Booking {{ payload.name }}"
             priority: medium
 """)
-
-
-def service_env(redis_url, routes, simulator, metrics_dir):
-    """The environment of the service's processes: this Redis, these routes, the Fiwit simulator."""
-    return dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes, FIWIT_BASE_URL=simulator.url,
-                FIWIT_API_KEY=DEFAULT_KEY, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
 
 
 def booking(tag, number):
@@ -100,26 +90,19 @@ def main():
     quiet_simulators()
     results = {"noop": [], "pipeline": []}
     cpu = {}
-    with redis_for_bench() as redis_url, FiwitSimulator() as simulator, \
-            tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
-        routes = write_routes(ROUTES)
-        env = service_env(redis_url, routes, simulator, metrics_dir)
-        redis_client = client_from_url(redis_url)
-        try:
-            with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
-                    celery_workers(env, concurrency=options.concurrency) as (worker,):
-                meter = CpuMeter({"web": lambda: children(master.pid), "celery consumer": lambda: [worker.pid],
-                                  "celery pool": lambda: children(worker.pid)}, redis_client)
-                run_events(base, simulator, "warm-up", 20)
-                for number in range(options.rounds):
-                    meter.start()
-                    results["noop"].append(drain_noops(redis_url, redis_client, options.events))
-                    cpu["noop"] = meter.stop()
-                    meter.start()
-                    results["pipeline"].append(run_events(base, simulator, f"r{number}", options.events))
-                    cpu["pipeline"] = meter.stop()
-        finally:
-            os.unlink(routes)
+    with fiwit_service(ROUTES) as (redis_url, simulator, env, redis_client):
+        with gunicorn_server("app:create_app()", env, options.workers) as (base, master), \
+                celery_workers(env, concurrency=options.concurrency) as (worker,):
+            meter = CpuMeter({"web": lambda: children(master.pid), "celery consumer": lambda: [worker.pid],
+                              "celery pool": lambda: children(worker.pid)}, redis_client)
+            run_events(base, simulator, "warm-up", 20)
+            for number in range(options.rounds):
+                meter.start()
+                results["noop"].append(drain_noops(redis_url, redis_client, options.events))
+                cpu["noop"] = meter.stop()
+                meter.start()
+                results["pipeline"].append(run_events(base, simulator, f"r{number}", options.events))
+                cpu["pipeline"] = meter.stop()
     print(f"machine: {machine()}; celery prefork --concurrency {options.concurrency}; gunicorn {options.workers} x sync; "
           f"{options.events} events x {options.rounds} rounds")
     for name, rates in results.items():

@@ -27,24 +27,13 @@ import os
 import tempfile
 import time
 
-from bench.common import (TOKEN, foxoms_routes, celery_workers, gunicorn, machine, post_events, quiet_simulators, ratio_line,
-                          redis_for_bench, wait_until, write_routes)
+from bench.common import (TOKEN, booking_to_foxoms, foxoms_routes, celery_workers, gunicorn, machine, post_events,
+                          quiet_simulators, ratio_line, redis_for_bench, wait_until, write_routes)
 from handlers.sandbox.base import parse_rate
 from handlers.sandbox.foxoms import DEFAULT_TOKEN as FOXOMS_TOKEN, FoxOMSSimulator
 from handlers.sandbox.itglue import DEFAULT_KEY as ITGLUE_KEY, ITGlueSimulator
 
-ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], """
-routes:
-  - id: booking-to-foxoms
-    source: foxoms
-    events: [bookingCreated]
-    actions:
-      - id: project
-        call: foxoms.create
-        args:
-          module: project
-          fields:
-            name: "Booking {{ payload.name }}"
+ROUTES = foxoms_routes(['bookingCreated', 'contactCreated'], "routes:\n" + booking_to_foxoms('Booking {{ payload.name }}') + """
   - id: contact-to-itglue
     source: foxoms
     events: [contactCreated]

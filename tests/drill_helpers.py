@@ -146,16 +146,35 @@ class Answer:
     event_id: str | None
 
 
-class Sender:
+class AnswerLoop:
+    """A daemon thread running the subclass's `_run`, which keeps answers in .answers until
+    `_stop` is set: start() it, stop() it."""
+
+    def __init__(self, thread_name):
+        self.answers = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+class Sender(AnswerLoop):
     """Posts bookings numbered from `first` to a served app, in a thread, until stopped or
-    `count` are sent; `pause` seconds between requests. Every answer is kept in .answers."""
+    `count` are sent; `pause` seconds between requests. Every Answer is kept in .answers."""
 
     def __init__(self, base_url, count=None, first=0, pause=0.0, timeout=10):
+        super().__init__("drill-sender")
         self.url = f"{base_url}/hooks/foxoms/bookingCreated"
         self.count, self.first, self.pause, self.timeout = count, first, pause, timeout
-        self.answers: list[Answer] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="drill-sender", daemon=True)
 
     def _run(self):
         session = requests.Session()
@@ -173,14 +192,6 @@ class Sender:
             number += 1
             if self.pause:
                 time.sleep(self.pause)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
 
     def join(self, timeout):
         self._thread.join(timeout=timeout)

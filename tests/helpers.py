@@ -39,6 +39,15 @@ def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
         time.sleep(interval)
 
 
+def answer_json(handler, status, body):
+    """From a BaseHTTPRequestHandler: answer `status` with the JSON `body` (bytes)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def free_port():
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:

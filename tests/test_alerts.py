@@ -15,22 +15,11 @@ from handlers.store.deliveries import create_delivery, delivery_record, event_de
 from handlers.store.events import event_record, get_event, save_event
 from tests.conftest import MINIMAL_ROUTES
 from tests.console_helpers import login
-from tests.helpers import wait_for
+from tests.helpers import HOOK_ROUTES, wait_for
 
 TOKEN = {"X-Hook-Token": "foxoms-test-token"}
 
-ROUTES = MINIMAL_ROUTES.replace("routes: []", """
-routes:
-  - id: to-vendor
-    source: foxoms
-    events: ["booking*"]
-    actions:
-      - id: post
-        call: http.post
-        args:
-          url: "{vendor_url}"
-          json: "{{{{ payload }}}}"
-alerts:
+ROUTES = HOOK_ROUTES + """alerts:
   - id: ops
     on: [dead_letter, vendor_failing, backlog]
     throttle: {throttle}
@@ -46,7 +35,7 @@ alerts:
         first_at: "{{{{ alert.first_at }}}}"
         last_at: "{{{{ alert.last_at }}}}"
         console_url: "{{{{ alert.console_url }}}}"
-""")
+"""
 
 
 @pytest.fixture
@@ -56,7 +45,7 @@ def alert_app(make_app, httpserver, monkeypatch):
     monkeypatch.setenv("OPS_WEBHOOK_URL", httpserver.url_for("/alert"))
 
     def build(throttle="1 hour"):
-        routes = ROUTES.format(vendor_url=httpserver.url_for("/vendor"), throttle=throttle)
+        routes = ROUTES.format(url=httpserver.url_for("/vendor"), throttle=throttle)
         return make_app(routes, HTTP_ALLOW_PRIVATE=True, SECRET_KEY="alerts-test-secret")
 
     return build
@@ -105,8 +94,8 @@ def test_three_dead_letters_in_one_window_are_one_alert_with_count_3(alert_app, 
     wait_for(lambda: alert_requests(httpserver), timeout=30, message="the alert")
     (alert,) = alert_requests(httpserver)
     assert alert["signal"] == "dead_letter" and alert["count"] == 3
-    assert alert["vendor"] == "http" and alert["route"] == "to-vendor"
-    assert alert["text"].startswith("3 deliveries to http died (first: route to-vendor")
+    assert alert["vendor"] == "http" and alert["route"] == "to-hook"
+    assert alert["text"].startswith("3 deliveries to http died (first: route to-hook")
     assert alert["console_url"] == "http://hooks.test/console/dead-letters?vendor=http"
     assert alert["first_at"] <= alert["last_at"]
     assert redis_client.zcard(WINDOWS_DUE) == 0
@@ -137,7 +126,7 @@ def test_one_dead_letter_without_throttle_links_its_event(alert_app, redis_clien
     assert tick(app) == {"backlog": 0, "sent": 1}
     wait_for(lambda: alert_requests(httpserver), timeout=30, message="the alert")
     (alert,) = alert_requests(httpserver)
-    assert alert["count"] == 1 and alert["text"].startswith("A delivery to http died (route to-vendor")
+    assert alert["count"] == 1 and alert["text"].startswith("A delivery to http died (route to-hook")
     assert alert["console_url"] == f"http://hooks.test/console/events/{event_id}"
 
 
@@ -165,7 +154,7 @@ def test_an_alert_whose_target_fails_raises_no_alert(alert_app, redis_client, ht
 def test_a_backlog_is_sent_by_the_tick(alert_app, redis_client, httpserver, celery_worker):
     httpserver.expect_request("/alert").respond_with_json({"ok": True})
     app = alert_app('""')
-    record = delivery_record("evt_old", "to-vendor", "post", "http.post", {}, "retrying")
+    record = delivery_record("evt_old", "to-hook", "post", "http.post", {}, "retrying")
     create_delivery(redis_client, record)
     redis_client.zadd("hooks:retries", {record["id"]: time.time() - BACKLOG_AGE_SECONDS - 120})
     assert tick(app) == {"backlog": 1, "sent": 1}

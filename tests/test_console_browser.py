@@ -22,7 +22,7 @@ import requests
 from handlers.redis_client import client_from_url
 from tests.console_helpers import ADMIN_TOKEN
 from tests.drill_helpers import REPO, Processes
-from tests.helpers import free_port, wait_for
+from tests.helpers import answer_json, free_port, wait_for
 from tests.web_process import procfile, web_ready
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -70,11 +70,7 @@ class Receiver:
             def do_POST(self):
                 receiver.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
                 body = b'{"error": "rejected by the receiver"}' if receiver.failing else b'{"ok": true}'
-                self.send_response(400 if receiver.failing else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer_json(self, 400 if receiver.failing else 200, body)
 
             def log_message(self, *args):
                 pass

@@ -1,12 +1,9 @@
 """Foxtag through the engine: per-record failures are kept, accepted batches are never resent."""
-import time
 
-from celery.contrib.testing.worker import start_worker
-
-from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
-from handlers.store.events import event_record, get_event, new_event_id, save_event, set_event_status
-from handlers.task_names import DELIVER
+from handlers.store.deliveries import get_attempts, get_delivery
+from handlers.store.events import get_event
 from tests.helpers import wait_for
+from tests.worker_helpers import deliver_in_worker
 
 
 def records(count, invalid=()):
@@ -14,17 +11,8 @@ def records(count, invalid=()):
 
 
 def run_delivery(app, redis_client, args, on_start=lambda: None):
-    event_id = new_event_id()
-    save_event(redis_client, event_record(event_id, "foxoms", "bookingCreated", {"id": 1}, {}, time.time()))
-    set_event_status(redis_client, event_id, "routed")
-    record = delivery_record(event_id, "route", "upsert", "foxtag.upsert", args)
-    create_delivery(redis_client, record)
-    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
-        on_start()
-        wait_for(lambda: get_delivery(redis_client, record["id"])["status"] == "succeeded", timeout=20,
-                 message="the delivery")
-    return get_delivery(redis_client, record["id"])
+    delivery_id = deliver_in_worker(app, redis_client, "foxtag.upsert", args, "succeeded", 20, on_start)
+    return get_delivery(redis_client, delivery_id)
 
 
 def test_record_failures_are_stored_and_not_retried(make_app, redis_client, foxtag_sim):

@@ -1,28 +1,14 @@
 """http.post through the engine: secrets stay out of Redis, state is kept between attempts."""
-import time
 
-from celery.contrib.testing.worker import start_worker
-
-from handlers.store.deliveries import create_delivery, delivery_record, get_attempts, get_delivery
-from handlers.store.events import event_record, new_event_id, save_event, set_event_status
-from handlers.task_names import DELIVER
-from tests.helpers import wait_for
+from handlers.store.deliveries import get_attempts, get_delivery
+from tests.worker_helpers import deliver_in_worker
 
 SECRET_HEADER = "Bearer hook-secret-value-1"
 SIGNING_SECRET = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Njc4"
 
 
 def deliver(app, redis_client, args, status):
-    event_id = new_event_id()
-    save_event(redis_client, event_record(event_id, "foxoms", "bookingCreated", {"id": 1}, {}, time.time()))
-    set_event_status(redis_client, event_id, "routed")
-    record = delivery_record(event_id, "route", "post", "http.post", args)
-    create_delivery(redis_client, record)
-    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        app.extensions["celery"].send_task(DELIVER, args=[record["id"]])
-        wait_for(lambda: get_delivery(redis_client, record["id"])["status"] == status, timeout=15,
-                 message=f"status {status}")
-    return record["id"]
+    return deliver_in_worker(app, redis_client, "http.post", args, status, 15)
 
 
 def test_secrets_echoed_by_the_endpoint_never_reach_redis(make_app, redis_client, http_sim):

@@ -8,7 +8,6 @@ simulators on loopback; its Prometheus counters are read from its multiprocess f
 """
 import os
 import shlex
-import subprocess
 import sys
 import time
 
@@ -24,8 +23,8 @@ from handlers.store.events import event_record, new_event_id, save_event, set_ev
 from handlers.task_names import DELIVER
 from tests.helpers import wait_for
 from tests.web_process import procfile
+from tests.worker_helpers import kill_all, start_ready
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARKED = 6
 LANE = vendor_lane("foxoms")
 
@@ -46,22 +45,13 @@ def procfile_worker(redis_url, routes_file, tmp_path, foxoms_sim, fiwit_sim):
                    PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
         command = shlex.split(procfile()["worker"]) + ["--without-gossip", "--without-mingle", "--without-heartbeat",
                                                        "--hostname", f"parking-{os.getpid()}@%h"]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        started.append(process)
-        wait_for(lambda: process.poll() is not None or b"ready." in log_path.read_bytes(), timeout=30,
-                 message="the worker to be ready")
-        assert process.poll() is None, log_path.read_text()
-        return process
+        return start_ready(command, env, log_path, started, timeout=30)
 
     start.metrics_dir = str(metrics_dir)
     try:
         yield start
     finally:
-        for process in started:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+        kill_all(started)
 
 
 def routed_event(redis_client):

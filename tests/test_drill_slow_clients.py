@@ -8,14 +8,13 @@ within 1 s, each hook with 202 and its event stored; then SIGTERM stops the proc
 Heroku's 30 s with the slow connections still open. Prints the figures.
 """
 import statistics
-import threading
 import time
 
 import pytest
 import requests
 
 from handlers.store.events import get_event
-from tests.drill_helpers import HOOK_TOKEN, Sender
+from tests.drill_helpers import HOOK_TOKEN, AnswerLoop, Sender
 from tests.web_process import STOP_LIMIT_SECONDS, SlowClients, stop, web_process
 
 pytestmark = pytest.mark.slow
@@ -30,14 +29,12 @@ routes: []
 """
 
 
-class HealthPoller:
+class HealthPoller(AnswerLoop):
     """GET /healthz on a new connection every `pause` seconds; keeps (seconds taken, status)."""
 
     def __init__(self, url, pause=0.05, timeout=10):
+        super().__init__("drill-healthz")
         self.url, self.pause, self.timeout = f"{url}/healthz", pause, timeout
-        self.answers = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="drill-healthz", daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
@@ -48,14 +45,6 @@ class HealthPoller:
                 status = 0
             self.answers.append((time.monotonic() - started, status))
             self._stop.wait(self.pause)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
 
 
 def test_two_hundred_slow_clients(redis_client, redis_url, routes_file, tmp_path):

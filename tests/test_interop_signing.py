@@ -10,9 +10,6 @@ Outbound: every `http.post` signature is checked in a loopback receiver by each 
 import base64
 import json
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 import uuid
@@ -33,9 +30,8 @@ from handlers.rules import RulesError, parse_rules
 from handlers.signing import SecretError, secret_key, signature
 from handlers.store.events import EVENTS_INDEX
 from handlers.vendors.errors import VendorAuthError, VendorRejected
-from tests.helpers import free_port, wait_for
 from tests.simulators.support import context
-from tests.web_process import STOP_LIMIT_SECONDS, procfile, web_ready
+from tests.web_process import web_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEW_KEY, OLD_KEY = b"interop-current-signing-key-32b!", b"interop-previous-signing-key-32b"
@@ -88,25 +84,9 @@ def web(redis_url, tmp_path_factory):
     """The Procfile's web process (gunicorn, one worker) on the interop rules: its base URL."""
     folder = tmp_path_factory.mktemp("interop-web")
     (folder / "routes.yaml").write_text(ROUTES)
-    (folder / "prometheus").mkdir()
-    port = free_port()
-    env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=str(folder / "routes.yaml"), PORT=str(port),
-               WEB_CONCURRENCY="1", PROMETHEUS_MULTIPROC_DIR=str(folder / "prometheus"), PYTHONUNBUFFERED="1",
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    log = folder / "web.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(procfile()["web"].strip(), shell=True, cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: process.poll() is not None or web_ready(port), timeout=60, interval=0.2,
-                 message="web to start")
-        assert process.poll() is None, log.read_text()[-2000:]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(STOP_LIMIT_SECONDS)
-    assert NEW_WHSEC not in log.read_text() and OLD_PLAIN not in log.read_text()
+    with web_process(folder, redis_url, str(folder / "routes.yaml"), WEB_CONCURRENCY="1") as web:
+        yield web.url
+    assert NEW_WHSEC not in web.output() and OLD_PLAIN not in web.output()
 
 
 @pytest.fixture

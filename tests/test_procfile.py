@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.helpers import free_port, wait_for
-from tests.web_process import REPO, STOP_LIMIT_SECONDS, procfile, web_ready
+from tests.web_process import REPO, STOP_LIMIT_SECONDS, procfile, web_process, web_ready
 
 READY = {
     "web": lambda port, log: web_ready(port),
@@ -60,25 +60,12 @@ def test_process_starts_and_stops_on_sigterm(name, redis_url, routes_file, tmp_p
 
 def test_web_access_log_never_shows_a_query_token(redis_url, routes_file, tmp_path):
     """A token sent as ?token=... reaches the access log as the path alone."""
-    port = free_port()
-    log = tmp_path / "web.log"
-    env = dict(os.environ, REDIS_URL=redis_url, ROUTES_FILE=routes_file(), PORT=str(port),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"), PYTHONUNBUFFERED="1")
-    os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
-    with open(log, "wb") as output:
-        process = subprocess.Popen(procfile()["web"].strip(), shell=True, cwd=REPO, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: process.poll() is not None or web_ready(port), timeout=60, interval=0.2,
-                 message="web to start")
-        answer = requests.post(f"http://127.0.0.1:{port}/hooks/foxoms/bookingCreated?token=foxoms-test-token",
+    with web_process(tmp_path, redis_url, routes_file()) as web:
+        answer = requests.post(f"{web.url}/hooks/foxoms/bookingCreated?token=foxoms-test-token",
                                json={"data": {"id": 5, "name": "Logged"}}, timeout=10)
         assert answer.status_code == 202, answer.text
-        wait_for(lambda: b"/hooks/foxoms/bookingCreated" in log.read_bytes(), timeout=10, message="the access log line")
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(STOP_LIMIT_SECONDS)
-    text = log.read_text()
+        wait_for(lambda: b"/hooks/foxoms/bookingCreated" in web.log.read_bytes(), timeout=10,
+                 message="the access log line")
+    text = web.output()
     assert '"POST /hooks/foxoms/bookingCreated HTTP/1.1" 202' in text
     assert "foxoms-test-token" not in text

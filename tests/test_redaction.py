@@ -21,7 +21,7 @@ from handlers.store.deliveries import get_delivery
 from handlers.store.events import event_record, new_event_id, save_event
 from handlers.task_names import ROUTE_EVENT
 from tests.admin_helpers import ADMIN
-from tests.helpers import wait_for
+from tests.helpers import answer_json, wait_for
 
 HOOK_KEY = "hook-key-value-7f3a9c"
 ROUTES = """
@@ -59,11 +59,7 @@ def echo_server():
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             received.append(self.path)
             body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
-            self.send_response(500 if self.path.startswith("/fail") else 200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer_json(self, 500 if self.path.startswith("/fail") else 200, body)
 
         def log_message(self, *args):
             pass

@@ -18,10 +18,7 @@ class AccuticsClient(VendorClient):
     def auth_headers(self):
         return {"Authorization": f"Bearer {self.credential}"}
 
-    def contract_problem(self, prepared, answer):
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         data = answer.data
         if not isinstance(data, dict) or "data" not in data or not isinstance(data.get("meta"), dict):
             return "the body is not the {data, meta} envelope"

@@ -75,6 +75,11 @@ class VendorAnswer:
     text: str
     data: Any = None  # parsed JSON, or None
 
+    @property
+    def no_content(self):
+        """A 204 with an empty body."""
+        return self.status == 204 and not self.text
+
 
 def error_for_status(status, message, **details):
     """One mapping for every vendor and for the delivery verdict (docs/routes.md "Delivery rules"):
@@ -99,6 +104,7 @@ class VendorClient:
     default_headers: dict = {}
     json_content_type = "application/json"
     needs_credential = True
+    no_content_ok = False  # True: an empty 204 is a success without the vendor's body_problem checks
 
     def __init__(self, base_url, credential, session=None, before_request=None, timeout=REQUEST_TIMEOUT_SECONDS):
         self.base_url = (base_url or "").rstrip("/")
@@ -219,11 +225,16 @@ class VendorClient:
 
     # vendor hooks --------------------------------------------------------------
     def contract_problem(self, prepared, answer):
-        """Why a 2xx answer is not what the vendor documents, or None. Default: a JSON body."""
-        if answer.status == 204 and not answer.text:
-            return None
+        """Why a 2xx answer is not what the vendor documents, or None: a JSON body (or an empty 204)
+        that passes the vendor's `body_problem`; an empty 204 passes outright where `no_content_ok`."""
+        if answer.no_content:
+            return None if self.no_content_ok else self.body_problem(prepared, answer)
         if answer.data is None:
             return "the body is not JSON" if answer.text.strip() else "the body is empty"
+        return self.body_problem(prepared, answer)
+
+    def body_problem(self, prepared, answer):
+        """Why a 2xx answer's body is not the vendor's documented shape, or None."""
         return None
 
     def describe_error(self, answer):

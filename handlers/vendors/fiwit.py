@@ -16,10 +16,7 @@ class FiwitClient(VendorClient):
     def auth_headers(self):
         return {"Authorization": self.credential}
 
-    def contract_problem(self, prepared, answer):
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         if prepared.method in ("POST", "PATCH") and not (isinstance(answer.data, dict) and "id" in answer.data):
             return "the body is not the written record"
         return None

@@ -35,10 +35,9 @@ class FoxOMSClient(VendorClient):
     def auth_headers(self):
         return {"Authorization": f"Bearer {self.credential}"}
 
-    def contract_problem(self, prepared, answer):
-        problem = super().contract_problem(prepared, answer)
-        if problem or not isinstance(answer.data, dict):
-            return problem or "the body is not a JSON object"
+    def body_problem(self, prepared, answer):
+        if not isinstance(answer.data, dict):
+            return "the body is not a JSON object"
         if prepared.method == "GET":
             return None if isinstance(answer.data.get("data"), list) else "the body has no data list"
         status = answer.data.get("status")

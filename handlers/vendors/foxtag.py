@@ -24,17 +24,13 @@ class FoxtagClient(VendorClient):
     vendor = "foxtag"
     credential_key = "FOXTAG_API_KEY"
     base_url_key = "FOXTAG_BASE_URL"
+    no_content_ok = True
     default_headers = {"Accept": "application/json"}
 
     def auth_headers(self):
         return {"Authorization": f"Bearer {self.credential}"}
 
-    def contract_problem(self, prepared, answer):
-        if answer.status == 204 and not answer.text:
-            return None
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         if prepared.method == "POST" and isinstance(prepared.json, list):
             data = answer.data
             if not isinstance(data, dict) or data.get("status") not in ("success", "with_errors"):

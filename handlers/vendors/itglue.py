@@ -29,17 +29,13 @@ class ITGlueClient(VendorClient):
     vendor = "itglue"
     credential_key = "ITGLUE_API_KEY"
     base_url_key = "ITGLUE_BASE_URL"
+    no_content_ok = True
     json_content_type = "application/vnd.api+json"
 
     def auth_headers(self):
         return {"x-api-key": self.credential}
 
-    def contract_problem(self, prepared, answer):
-        if answer.status == 204 and not answer.text:
-            return None
-        problem = super().contract_problem(prepared, answer)
-        if problem:
-            return problem
+    def body_problem(self, prepared, answer):
         if not isinstance(answer.data, dict) or "data" not in answer.data:
             return "the body is not a JSON:API document with data"
         return None
