@@ -88,3 +88,17 @@ def test_explain_command_refuses_a_non_object(make_app, echo_action, monkeypatch
     result = make_app(ROUTES).test_cli_runner().invoke(
         args=["routes", "explain", "--source", "foxoms", "--event", "bookingCreated", str(payload)])
     assert result.exit_code != 0 and "must be a JSON object" in result.output
+
+
+def test_the_installed_flask_routes_command_has_pause_and_resume():
+    """`flask routes` comes from the flask.commands entry point, loaded before the app: its
+    pause/resume must be registered with the group itself (they were missing there)."""
+    import os
+    import subprocess
+    import sys
+
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    answer = subprocess.run([flask, "--app", "app", "routes", "--help"], capture_output=True, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    assert "pause" in answer.stdout and "resume" in answer.stdout

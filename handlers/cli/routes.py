@@ -10,6 +10,7 @@ from handlers.inbound import strict_json
 from handlers.inbound.sources import body_options
 from handlers.routing.explain import explain, stored_payload
 from handlers.rules import RulesError, load_rules
+from handlers.cli.steer import register_steering
 from handlers.sandbox.status import vendor_warnings
 
 routes_cli = AppGroup("routes", help="The rules file: check it, explain what an event would do.")
@@ -73,6 +74,11 @@ def explain_command(source, event_name, path, payload_file):
         click.echo(json.dumps({"error": error}, indent=2), err=True)
         raise SystemExit(1) from None
     click.echo(json.dumps(answer, indent=2))
+
+
+# `flask routes pause|resume ROUTE`: registered here, since `flask routes` is loaded from the
+# flask.commands entry point before the app (and so before handlers.cli.steer) is imported.
+register_steering(routes_cli, "route")
 
 
 def init_app(app):

@@ -5,7 +5,6 @@ from flask.cli import AppGroup
 
 from handlers.admin.errors import NotFound
 from handlers.admin.steering import host_breakers, pause_target, resume_target
-from handlers.cli.routes import routes_cli
 from handlers.console.live import vendor_states
 
 vendors_cli = AppGroup("vendors", help="Vendors: their limit, breaker and pause; pause and resume them.")
@@ -38,32 +37,24 @@ def list_vendors():
         click.echo(f"http host {host}: breaker {brk['state']} ({brk['failures']} failures, {brk['waiting']} waiting)")
 
 
-@vendors_cli.command("pause")
-@click.argument("vendor")
-def pause_vendor(vendor):
-    """Pause a vendor: its deliveries wait (status paused) until resumed."""
-    _steer(pause_target, "vendor", vendor)
+def register_steering(group, kind):
+    """`pause` and `resume` commands for a vendor or a route under `group` (vendors, routes)."""
+    for action, steer, help_text in (
+            ("pause", pause_target, f"Pause a {kind}: its deliveries wait (status paused) until resumed."),
+            ("resume", resume_target, f"Resume a {kind}: what waited is sent in creation order, under the rate limit.")):
+        _steering_command(group, kind, action, steer, help_text)
 
 
-@vendors_cli.command("resume")
-@click.argument("vendor")
-def resume_vendor(vendor):
-    """Resume a vendor: what waited is sent in creation order, under the rate limit."""
-    _steer(resume_target, "vendor", vendor)
+def _steering_command(group, kind, action, steer, help_text):
+    @group.command(action, help=help_text)
+    @click.argument("name", metavar=kind.upper())
+    def command(name):
+        _steer(steer, kind, name)
+
+    return command
 
 
-@routes_cli.command("pause")
-@click.argument("route_id")
-def pause_route(route_id):
-    """Pause a route: its deliveries wait (status paused) until resumed."""
-    _steer(pause_target, "route", route_id)
-
-
-@routes_cli.command("resume")
-@click.argument("route_id")
-def resume_route(route_id):
-    """Resume a route: what waited is sent in creation order, under the rate limit."""
-    _steer(resume_target, "route", route_id)
+register_steering(vendors_cli, "vendor")
 
 
 def init_app(app):

@@ -27,28 +27,15 @@ def vendors_index():
     return jsonify(vendors=rows, http_hosts=host_breakers(redis_client), paused_routes=routes)
 
 
-@blueprint.post("/vendors/<vendor>/pause")
+STEER_KINDS = {"vendors": "vendor", "routes": "route"}
+STEER_ACTIONS = {"pause": pause_target, "resume": resume_target}
+
+
+@blueprint.post("/<any(vendors, routes):kinds>/<name>/<any(pause, resume):action>")
 @admin_required
-def vendor_pause(vendor):
-    return jsonify(pause_target(current_app, "vendor", vendor))
-
-
-@blueprint.post("/vendors/<vendor>/resume")
-@admin_required
-def vendor_resume(vendor):
-    return jsonify(resume_target(current_app, "vendor", vendor))
-
-
-@blueprint.post("/routes/<route_id>/pause")
-@admin_required
-def route_pause(route_id):
-    return jsonify(pause_target(current_app, "route", route_id))
-
-
-@blueprint.post("/routes/<route_id>/resume")
-@admin_required
-def route_resume(route_id):
-    return jsonify(resume_target(current_app, "route", route_id))
+def steer(kinds, name, action):
+    """POST /api/vendors/<vendor>/pause|resume and /api/routes/<route_id>/pause|resume."""
+    return jsonify(STEER_ACTIONS[action](current_app, STEER_KINDS[kinds], name))
 
 
 def init_app(app):
