@@ -6,6 +6,7 @@ import pytest
 from handlers.delivery import breaker
 from handlers.store.deliveries import event_delivery_ids, get_attempts, get_delivery
 from handlers.store.events import get_event
+from handlers.task_names import SWEEP
 from tests.admin_helpers import ADMIN
 from tests.conftest import MINIMAL_ROUTES
 from tests.console_helpers import csrf, login
@@ -228,3 +229,49 @@ def test_breaker_settings_are_typed_and_a_bad_one_is_named():
     assert settings.from_environment({})["BREAKER_OPEN_SECONDS"] == 60.0
     with pytest.raises(settings.SettingsError, match="BREAKER_FAILURES must be a whole number"):
         settings.typed({"BREAKER_FAILURES": "ten"})
+
+
+def worker_env(routes_file, fiwit_sim, httpserver):
+    """What the app fixture configures, as the environment of a `celery worker` subprocess
+    (its own copy of the rules: start_worker_process writes the default file's path)."""
+    return dict(ROUTES_FILE=routes_file(ROUTES, name="worker-routes.yaml"), FIWIT_BASE_URL=fiwit_sim.url, FIWIT_API_KEY=fiwit_sim.api_key,
+                OPS_WEBHOOK_URL=httpserver.url_for("/alert"), HTTP_ALLOW_PRIVATE="true", BREAKER_FAILURES="3",
+                BREAKER_OPEN_SECONDS="1", RETRY_SCHEDULE="0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2",
+                DELIVERY_LEASE_SECONDS="3")
+
+
+def test_a_worker_killed_while_a_vendor_is_paused_loses_nothing(
+        app, client, runner, redis_client, fiwit_sim, httpserver, start_worker_process, routes_file):
+    """kill -9 while deliveries wait for a resume: they wait in Redis, held by no worker."""
+    assert runner.invoke(args=["vendors", "pause", "fiwit"]).exit_code == 0
+    first = start_worker_process(**worker_env(routes_file, fiwit_sim, httpserver))
+    events = post_bookings(client, [1, 2, 3])
+    wait_for(lambda: statuses(redis_client, events) == ["paused"] * 3, timeout=30, message="3 paused deliveries")
+    first.kill()  # SIGKILL
+    first.wait(timeout=10)
+    assert client.post("/api/vendors/fiwit/resume", headers=ADMIN).get_json()["released"] == 3
+    start_worker_process(**worker_env(routes_file, fiwit_sim, httpserver))
+    wait_for(lambda: all(get_event(redis_client, e)["status"] == "completed" for e in events), timeout=60,
+             message="every event delivered by the second worker")
+    assert sent_names(fiwit_sim) == ["booking 1", "booking 2", "booking 3"]
+    assert [d["attempts"] for d in deliveries_of(redis_client, events)] == [1, 1, 1]
+
+
+def test_a_worker_killed_while_the_breaker_is_open_loses_nothing(
+        app, client, redis_client, fiwit_sim, httpserver, start_worker_process, routes_file):
+    """kill -9 while deliveries wait behind an open breaker: the next worker's probe closes it
+    and every one arrives."""
+    fiwit_sim.fail_next(status=503, times=3)
+    first = start_worker_process(**worker_env(routes_file, fiwit_sim, httpserver))
+    events = post_bookings(client, [1, 2, 3, 4, 5])
+    wait_for(lambda: breaker.state(redis_client, "fiwit")["state"] != "closed", timeout=30, message="the breaker to open")
+    first.kill()  # SIGKILL, the breaker open and deliveries waiting behind it
+    first.wait(timeout=10)
+    start_worker_process(**worker_env(routes_file, fiwit_sim, httpserver))
+
+    def delivered():  # the scheduler's sweep, sent as beat would: re-sends what the dead worker held
+        app.extensions["celery"].send_task(SWEEP)
+        return all(get_event(redis_client, e)["status"] == "completed" for e in events)
+
+    wait_for(delivered, timeout=90, interval=1, message="every event delivered after the kill")
+    assert sorted(sent_names(fiwit_sim)) == [f"booking {n}" for n in range(1, 6)]
