@@ -230,8 +230,10 @@ def test_vendor_503_for_30_s_then_everything_is_delivered_on_schedule(make_app, 
     routes = drill_routes(http_sim.origin + "/hook")
     app = make_app(routes)
     retry_schedule = ",".join(str(delay) for delay in SCHEDULE)
+    # The retry schedule is what this drill checks: the circuit breaker (which would hold the
+    # deliveries without spending attempts) is kept shut; tests/test_drill_breaker.py drills it.
     group = processes(REDIS_URL=redis_url, ROUTES_FILE=routes_file(routes, name="worker-routes.yaml"),
-                      HTTP_ALLOW_PRIVATE="true", RETRY_SCHEDULE=retry_schedule)
+                      HTTP_ALLOW_PRIVATE="true", RETRY_SCHEDULE=retry_schedule, BREAKER_FAILURES="1000000")
     group.worker()
     group.worker()
     http_sim.answer(503, {"error": "down for maintenance"})
