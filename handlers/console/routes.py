@@ -3,9 +3,8 @@
 import json
 
 import yaml
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request
 
-from handlers.admin.steering import pause_target, resume_target
 from handlers.console.auth import csrf_protected
 from handlers.console.blueprint import blueprint
 from handlers.delivery.pause import pauses
@@ -31,22 +30,6 @@ def _page(form=None, result=None, problems=None, status=200):
 @blueprint.get("/routes")
 def routes():
     return _page()
-
-
-@blueprint.post("/routes/<route_id>/pause")
-@csrf_protected
-def route_pause(route_id):
-    pause_target(current_app, "route", route_id)
-    flash(f"Paused route {route_id}: its deliveries wait (status paused) until you resume it.", "ok")
-    return redirect(url_for("console.routes"))
-
-
-@blueprint.post("/routes/<route_id>/resume")
-@csrf_protected
-def route_resume(route_id):
-    answer = resume_target(current_app, "route", route_id)
-    flash(f"Resumed route {route_id}: {answer['released']} waiting deliveries sent, in creation order.", "ok")
-    return redirect(url_for("console.routes"))
 
 
 @blueprint.post("/routes/explain")

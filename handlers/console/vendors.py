@@ -15,17 +15,19 @@ def vendors():
                            hosts=host_breakers(redis_client))
 
 
-@blueprint.post("/vendors/<vendor>/pause")
-@csrf_protected
-def vendor_pause(vendor):
-    pause_target(current_app, "vendor", vendor)
-    flash(f"Paused {vendor}: its deliveries wait (status paused) until you resume it.", "ok")
-    return redirect(url_for("console.vendors"))
+STEER = {"vendors": ("vendor", "console.vendors"), "routes": ("route", "console.routes")}
 
 
-@blueprint.post("/vendors/<vendor>/resume")
+@blueprint.post("/<any(vendors, routes):kinds>/<name>/<any(pause, resume):action>")
 @csrf_protected
-def vendor_resume(vendor):
-    answer = resume_target(current_app, "vendor", vendor)
-    flash(f"Resumed {vendor}: {answer['released']} waiting deliveries sent, in creation order.", "ok")
-    return redirect(url_for("console.vendors"))
+def steer(kinds, name, action):
+    """The Pause and Resume buttons of the vendors and routes pages."""
+    kind, page = STEER[kinds]
+    label = name if kind == "vendor" else f"route {name}"
+    if action == "pause":
+        pause_target(current_app, kind, name)
+        flash(f"Paused {label}: its deliveries wait (status paused) until you resume it.", "ok")
+    else:
+        answer = resume_target(current_app, kind, name)
+        flash(f"Resumed {label}: {answer['released']} waiting deliveries sent, in creation order.", "ok")
+    return redirect(url_for(page))
